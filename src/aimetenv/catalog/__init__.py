@@ -1,0 +1,1 @@
+"""The AIMET release catalog: packaged data, the user overlay, and lookups of tags and variants."""

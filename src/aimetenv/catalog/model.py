@@ -1,0 +1,222 @@
+"""The release catalog as immutable values. Loading and validation live in ``catalog.load``."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from packaging.specifiers import SpecifierSet
+
+SourceKind = Literal["github", "pypi"]
+CONFIDENCE_LEVELS = ("verified-asset", "verified-doc", "verified-pypi", "inferred", "unverified")
+FRAMEWORK_PACKAGES = {"torch": "aimet_torch", "onnx": "aimet_onnx", "tf": "aimet_tensorflow"}
+
+
+def release_version(tag: str) -> Version:
+    """The version a tag stands for: ``1.16.2.py37`` is release 1.16.2 built for Python 3.7."""
+    return Version(tag.removesuffix(".py37"))
+
+
+@dataclass(frozen=True)
+class WheelFile:
+    """One file on the release host, in install order."""
+
+    filename: str
+    find_links: bool = False
+    """This pip call needs the PyTorch find-links page (local-version torch pins)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a variant's files come from: the release host (github) or PyPI."""
+
+    kind: SourceKind
+    confidence: str
+    evidence: str
+    wheels: tuple[WheelFile, ...] = ()
+    requirement: str | None = None
+    wheel_tags: tuple[str, ...] = ()
+    python: str | None = None
+    """A specifier the target Python must satisfy (native code built for one ABI), or None."""
+    python_default: str | None = None
+    glibc: str | None = None
+    pip: str | None = None
+    """A bound on pip itself, e.g. ``<24.1`` for wheels whose versions are not PEP 440."""
+    pins: Mapping[str, str] = field(default_factory=dict)
+    torch: str | None = None
+    """``cpu-index``: install torch and torchvision from the PyTorch CPU index first."""
+    replace: Mapping[str, str] = field(default_factory=dict)
+    """Distributions to swap after install, e.g. onnxruntime -> onnxruntime-gpu."""
+    note: str | None = None
+    sha256: Mapping[str, str] = field(default_factory=dict)
+    """Known digests by file name (from ``releases --refresh``)."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the exact file names were seen on the host."""
+        return self.confidence in ("verified-asset", "verified-pypi")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One build of a release: a framework, an accelerator and its sources."""
+
+    id: str
+    framework: str
+    accelerator: Literal["cpu", "gpu"]
+    cuda: str | None = None
+    aliases: tuple[str, ...] = ()
+    shipped: bool = True
+    github: Source | None = None
+    pypi: Source | None = None
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        """The framework keys, ``("tf", "torch")`` for the combined early build."""
+        return tuple(self.framework.split("+"))
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The importable AIMET packages this variant installs."""
+        return tuple(FRAMEWORK_PACKAGES[f] for f in self.frameworks)
+
+    def source(self, kind: SourceKind) -> Source | None:
+        """The source of that kind, if the variant has one."""
+        return self.github if kind == "github" else self.pypi
+
+
+@dataclass(frozen=True)
+class Release:
+    """One AIMET release: a tag on the release host and/or a version on PyPI."""
+
+    tag: str
+    version: Version
+    era: str
+    date: str | None
+    hosting: tuple[str, ...]
+    prefer: SourceKind
+    confidence: str
+    evidence: str
+    variants: Mapping[str, Variant]
+    python: str | None = None
+    python_default: str | None = None
+    glibc: str | None = None
+    note: str | None = None
+
+    def find_variant(self, variant_id: str) -> Variant | None:
+        """The variant with this canonical id or alias, if the release has it."""
+        if variant_id in self.variants:
+            return self.variants[variant_id]
+        for candidate in self.variants.values():
+            if variant_id in candidate.aliases:
+                return candidate
+        return None
+
+
+@dataclass(frozen=True)
+class LibpymoRule:
+    """Where libpymo lives for a range of releases and how to load it natively."""
+
+    versions: SpecifierSet
+    frameworks: tuple[str, ...]
+    native: str | None
+    wrapper: str | None
+    location: str | None
+    note: str
+
+    def matches(self, version: Version, framework: str) -> bool:
+        """Whether the rule applies to this release version and framework."""
+        if version not in self.versions:
+            return False
+        return not self.frameworks or framework in self.frameworks
+
+
+@dataclass(frozen=True)
+class ExportRule:
+    """The environment variables a range of releases needs, relative to site-packages."""
+
+    versions: SpecifierSet
+    ld_library_path: tuple[str, ...]
+    pythonpath: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Era:
+    """A packaging era: a span of releases that share a naming and layout."""
+
+    id: str
+    versions: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """Default hosts; --mirror, --torch-index and --torch-find-links replace them."""
+
+    release: str
+    torch_find_links: str
+    torch_cpu_index: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every known release, the era rules and the tags that are not releases."""
+
+    schema: int
+    hosts: Hosts
+    pip_by_python: Mapping[str, str]
+    eras: Mapping[str, Era]
+    libpymo_rules: tuple[LibpymoRule, ...]
+    export_rules: tuple[ExportRule, ...]
+    non_releases: Mapping[str, str]
+    releases: tuple[Release, ...]
+    overlay_path: str | None = None
+
+    def get(self, tag: str) -> Release | None:
+        """The release with exactly this tag."""
+        for release in self.releases:
+            if release.tag == tag:
+                return release
+        return None
+
+    def libpymo_rule(self, version: Version, framework: str) -> LibpymoRule | None:
+        """The first libpymo rule that matches."""
+        for rule in self.libpymo_rules:
+            if rule.matches(version, framework):
+                return rule
+        return None
+
+    def export_rule(self, version: Version) -> ExportRule | None:
+        """The first export rule whose versions contain this release."""
+        for rule in self.export_rules:
+            if version in rule.versions:
+                return rule
+        return None
+
+    def replace_releases(self, releases: tuple[Release, ...], overlay_path: str) -> Catalog:
+        """A copy with another release list (after merging the user overlay)."""
+        return dataclasses.replace(self, releases=releases, overlay_path=overlay_path)
+
+
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "FRAMEWORK_PACKAGES",
+    "Catalog",
+    "Era",
+    "ExportRule",
+    "Hosts",
+    "LibpymoRule",
+    "Release",
+    "Source",
+    "SourceKind",
+    "Variant",
+    "WheelFile",
+    "release_version",
+]

@@ -1,0 +1,121 @@
+"""What every command shares: error handling, output settings and the final exit code.
+
+This module holds the one ``except AimetenvError`` of the program. Every command runs inside
+``guarded``, so bad input becomes one readable line (or a JSON error document) and an exit code,
+Ctrl-C becomes exit 130, and an unexpected exception becomes one line that points at a log file.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+import traceback
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import typer
+
+from aimetenv.errors import AimetenvError
+from aimetenv.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from aimetenv.render.console import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def error_line(error: AimetenvError) -> str:
+    """One line: the message, then the hint."""
+    message = error.message.rstrip()
+    if message and message[-1] not in ".!?":
+        message += "."
+    text = f"aimetenv: error: {message}"
+    if error.hint:
+        text += f" {error.hint}"
+    return " ".join(text.split("\n"))
+
+
+def _write_err(text: str) -> None:
+    try:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def report_error(error: AimetenvError, command: str, *, json_mode: bool) -> None:
+    """Print the error: one line on stderr, and the JSON error document on stdout with --json."""
+    _write_err(error_line(error))
+    for line in error.details:
+        _write_err(f"  {line}")
+    if json_mode:
+        from aimetenv.render.jsonout import dumps, error_document  # error path only
+
+        sys.stdout.write(dumps(error_document(error, command)))
+        sys.stdout.flush()
+
+
+def _crash_log(command: str, error: BaseException) -> str | None:
+    try:
+        from aimetenv.paths import state_dir  # error path only
+
+        folder = state_dir() / "crash"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        path.write_text(
+            f"aimetenv {command}: {error!r}\n\n"
+            + "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+            encoding="utf-8",
+        )
+        return str(path)
+    except OSError:
+        return None
+
+
+def guarded(command: str) -> Callable[[F], F]:
+    """Run a command function: map its result and its errors to output and an exit code."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> None:  # noqa: ANN401  # any command's signature
+            json_mode = bool(kwargs.get("json_output", False))
+            try:
+                code = function(*args, **kwargs)
+            except typer.Exit:
+                raise
+            except AimetenvError as error:
+                report_error(error, command, json_mode=json_mode)
+                raise typer.Exit(int(error.exit_code)) from None
+            except KeyboardInterrupt:
+                _write_err("aimetenv: interrupted; nothing half-written was left behind.")
+                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            except BrokenPipeError:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                raise typer.Exit(int(ExitCode.OK)) from None
+            except Exception as error:  # noqa: BLE001  # the last resort: never a traceback
+                where = _crash_log(command, error)
+                detail = f"; details in {where}" if where else ""
+                _write_err(
+                    f"aimetenv: internal error in '{command}' ({type(error).__name__}: "
+                    f"{str(error)[:200]}){detail}. Please report it."
+                )
+                raise typer.Exit(int(ExitCode.INTERNAL_ERROR)) from None
+            raise typer.Exit(int(code if code is not None else ExitCode.OK))
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def settings_of(
+    *, json_output: bool, quiet: bool = False, verbose: int = 0, color: bool = True
+) -> Settings:
+    """Output settings from the common options."""
+    from aimetenv.render.console import Settings  # tiny module, kept out of start-up
+
+    return Settings(json=json_output, quiet=quiet, verbose=verbose, color=color)
+
+
+__all__ = ["error_line", "guarded", "report_error", "settings_of"]

@@ -1,0 +1,74 @@
+"""``aimetenv resolve``: the install plan for a variant and a tag, without installing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from aimetenv.cli.common import guarded, settings_of
+from aimetenv.cli.options import (
+    AllowHttpOpt,
+    GlibcOpt,
+    IndexUrlOpt,
+    JsonOpt,
+    MirrorOpt,
+    NoColorOpt,
+    SourceOpt,
+    TagOpt,
+    TorchFindLinksOpt,
+    TorchIndexOpt,
+    VariantOpt,
+)
+
+PythonXYOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--python",
+        help="Plan for this Python (X.Y) instead of the release's default.",
+        show_default=False,
+    ),
+]
+
+
+@guarded("resolve")
+def resolve(  # one parameter per option
+    variant: VariantOpt,
+    tag: TagOpt,
+    python: PythonXYOpt = None,
+    source: SourceOpt = "auto",
+    mirror: MirrorOpt = None,
+    index_url: IndexUrlOpt = None,
+    torch_index: TorchIndexOpt = None,
+    torch_find_links: TorchFindLinksOpt = None,
+    glibc: GlibcOpt = None,
+    allow_http: AllowHttpOpt = False,
+    json_output: JsonOpt = False,
+    no_color: NoColorOpt = False,
+) -> int:
+    """Print the install plan: files or requirements in order, pip options, Python, exports."""
+    from aimetenv import resolver
+    from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
+    from aimetenv.render.console import make_consoles
+    from aimetenv.render.human import plan_text
+    from aimetenv.render.jsonout import dumps
+
+    settings = settings_of(json_output=json_output, color=not no_color)
+    options = make_options(
+        source=source,
+        mirror=mirror,
+        index_url=index_url,
+        torch_index=torch_index,
+        torch_find_links=torch_find_links,
+        allow_http=allow_http,
+    )
+    target = resolver.Target(python=parse_python_xy(python), glibc=parse_glibc(glibc))
+    plan = resolver.resolve(load_user_catalog(), variant, tag, target, options)
+    out, _err = make_consoles(settings)
+    if settings.json:
+        document = plan.to_dict()
+        document.update({"command": "resolve", "status": "success", "exit_code": 0})
+        out.file.write(dumps(document))
+    else:
+        out.print(plan_text(plan), end="")
+    return 0

@@ -1,0 +1,77 @@
+"""Turning command-line values into resolver inputs, with one-line errors for bad ones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aimetenv.errors import UsageError
+from aimetenv.facts import parse_xy_tuple
+from aimetenv.resolver import Options
+from aimetenv.urls import check_base_url, check_pip_location
+
+if TYPE_CHECKING:
+    from aimetenv.catalog.model import Catalog
+
+SOURCES = ("auto", "github", "pypi")
+
+
+def load_user_catalog() -> Catalog:
+    """The packaged catalog with the user's overlay (``releases --refresh``) merged in."""
+    from aimetenv.catalog.load import load_catalog  # noqa: PLC0415  # YAML only when needed
+    from aimetenv.paths import overlay_path  # noqa: PLC0415
+
+    return load_catalog(overlay_path())
+
+
+def parse_python_xy(text: str | None, flag: str = "--python") -> tuple[int, int] | None:
+    """``3.10`` -> (3, 10); a clear error for anything else."""
+    if text is None:
+        return None
+    value = parse_xy_tuple(text.strip())
+    if value is None or text.strip().count(".") != 1 or value[0] != 3:  # noqa: PLR2004
+        raise UsageError(
+            f"{flag} needs a Python version like 3.10, got {text[:40]!r}", code="bad-python"
+        )
+    return value
+
+
+def parse_glibc(text: str | None) -> tuple[int, int] | None:
+    """``2.31`` -> (2, 31); a clear error for anything else."""
+    if text is None:
+        return None
+    value = parse_xy_tuple(text.strip())
+    if value is None or text.strip().count(".") != 1:
+        raise UsageError(f"--glibc needs a version like 2.31, got {text[:40]!r}", code="bad-glibc")
+    return value
+
+
+def make_options(  # one parameter per command-line option
+    *,
+    source: str = "auto",
+    mirror: str | None = None,
+    index_url: str | None = None,
+    torch_index: str | None = None,
+    torch_find_links: str | None = None,
+    allow_http: bool = False,
+) -> Options:
+    """Resolver options from the command line, each URL validated."""
+    if source not in SOURCES:
+        raise UsageError(
+            f"--source must be one of {', '.join(SOURCES)}, got {source[:40]!r}", code="bad-source"
+        )
+    return Options(
+        source="github" if source == "github" else "pypi" if source == "pypi" else "auto",
+        mirror=None
+        if mirror is None
+        else check_base_url(mirror, flag="--mirror", allow_http=allow_http),
+        index_url=None if index_url is None else check_pip_location(index_url, flag="--index-url"),
+        torch_index=None
+        if torch_index is None
+        else check_pip_location(torch_index, flag="--torch-index"),
+        torch_find_links=None
+        if torch_find_links is None
+        else check_pip_location(torch_find_links, flag="--torch-find-links"),
+    )
+
+
+__all__ = ["SOURCES", "load_user_catalog", "make_options", "parse_glibc", "parse_python_xy"]

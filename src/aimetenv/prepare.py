@@ -1,0 +1,283 @@
+"""Everything install decides before it changes anything: target, interpreter, plan, commands.
+
+``install --dry-run`` prints the result; ``install`` carries it out. Every refusal here happens
+before a download or an environment change, with a one-line reason (exit code 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aimetenv.catalog.lookup import find_release, find_variant
+from aimetenv.commands import Action, Installer, install_actions
+from aimetenv.conda import conda_info
+from aimetenv.errors import UsageError
+from aimetenv.facts import TargetFacts, facts_from_probe, parse_xy_tuple
+from aimetenv.interpreters import interpreter_candidates, safe_listdir
+from aimetenv.probing import run_probe
+from aimetenv.resolver import Options, PythonMismatchError, Target, resolve
+from aimetenv.targets import (
+    CondaInfo,
+    EnvTarget,
+    TargetRequest,
+    choose_install_target,
+    find_conda,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from aimetenv.catalog.model import Catalog
+    from aimetenv.plan import InstallPlan, PlannedWheel
+    from aimetenv.runner import Runner
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    """What the user asked ``install`` (or ``install --dry-run``) to do."""
+
+    variant: str
+    tag: str
+    target: TargetRequest
+    options: Options
+    python_version: tuple[int, int] | None = None
+    interpreter: str | None = None
+    recreate: bool = False
+    glibc: tuple[int, int] | None = None
+    installer: Installer = "pip"
+    wheel_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The decisions: where, with which interpreter, which plan, which commands."""
+
+    plan: InstallPlan
+    target: EnvTarget
+    base_interpreter: Path | None
+    base_interpreter_origin: str | None
+    target_facts: dict[str, Any] | None
+    """The probe of the existing target (None for a new or recreated environment)."""
+    actions: tuple[Action, ...]
+    recreate: bool
+
+
+def _confirm_interpreter(
+    runner: Runner, xy: str, candidates: list[tuple[Path, str]]
+) -> tuple[Path, str, dict[str, Any]] | None:
+    for path, origin in candidates:
+        if not path.exists():
+            continue
+        try:
+            data = run_probe(runner, path)
+        except UsageError:
+            continue
+        version = data.get("version") or []
+        if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004
+            return path, origin, data
+    return None
+
+
+def find_base_interpreter(
+    runner: Runner,
+    xy: str,
+    *,
+    explicit: str | None,
+    environ: Mapping[str, str],
+    which: Callable[[str], str | None] = shutil.which,
+) -> tuple[Path, str, dict[str, Any]]:
+    """A real Python ``xy`` to build a venv from, confirmed by running it; exit 2 when none."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        found = _confirm_interpreter(runner, xy, [(path, "--interpreter")])
+        if found is None:
+            raise UsageError(
+                f"--interpreter {explicit[:60]} is not a working Python {xy}",
+                hint=f"Pass the path of a Python {xy} executable.",
+                code="interpreter-mismatch",
+            )
+        return found
+    candidates = interpreter_candidates(xy, environ=environ, which=which, listdir=safe_listdir)
+    found = _confirm_interpreter(runner, xy, candidates)
+    if found is None:
+        raise UsageError(
+            f"no Python {xy} interpreter found (looked for python{xy} on PATH and in "
+            f"$PYENV_ROOT/versions/{xy}.*)",
+            hint=f"Install one ('pyenv install {xy}'), pass --interpreter PATH, or use conda.",
+            code="no-interpreter",
+        )
+    return found
+
+
+def _default_name(catalog: Catalog, request: InstallRequest) -> str:
+    release = find_release(catalog, request.tag)
+    variant = find_variant(catalog, release, request.variant)
+    return f"aimet-{variant.id}-{release.tag}"
+
+
+def prepare(  # the inputs of one decision, each injected for testing
+    catalog: Catalog,
+    request: InstallRequest,
+    runner: Runner,
+    *,
+    environ: Mapping[str, str] | None = None,
+    venvs_dir: Path,
+    wheel_path: Callable[[PlannedWheel], Path],
+    receipt_path: Callable[[EnvTarget], Path | None] = lambda _t: None,
+    uv: str | None = None,
+) -> Prepared:
+    """Decide everything for an install; refuse early with a one-line reason."""
+    env = dict(os.environ if environ is None else environ)
+    default_name = _default_name(catalog, request)
+    tool = find_conda(env, shutil.which)
+    cached: list[CondaInfo | None] = []
+
+    def info() -> CondaInfo | None:
+        if not cached:
+            cached.append(None if tool is None else conda_info(runner, tool))
+        return cached[0]
+
+    target = choose_install_target(
+        request.target,
+        environ=env,
+        conda=tool,
+        conda_info=info,
+        default_name=default_name,
+        venvs_dir=venvs_dir,
+        exists=lambda p: p.exists(),
+    )
+    if target.kind == "python" and not target.exists:
+        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
+    if target.kind == "venv" and target.prefix is not None and not target.exists:
+        _check_venv_location(target.prefix)
+
+    recreate = request.recreate and target.exists and target.kind != "python"
+    probed: dict[str, Any] | None = None
+    if target.exists and not recreate:
+        probed = run_probe(runner, target.python)
+        facts = facts_from_probe(probed)
+        plan = _resolve_existing(catalog, request, facts, target)
+        base: tuple[Path, str, dict[str, Any]] | None = None
+    else:
+        first = resolve(
+            catalog,
+            request.variant,
+            request.tag,
+            Target(python=request.python_version, glibc=request.glibc),
+            request.options,
+        )
+        xy = (
+            first.python_for_new_env
+            if request.python_version is None
+            else (f"{request.python_version[0]}.{request.python_version[1]}")
+        )
+        if request.python_version is None and first.python_specifier is None:
+            xy = first.target.python_xy
+        if target.kind == "venv":
+            base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
+            facts = facts_from_probe(base[2])
+            plan = resolve(
+                catalog,
+                request.variant,
+                request.tag,
+                Target(facts=facts, glibc=request.glibc),
+                request.options,
+            )
+        else:
+            base = None
+            python = parse_xy_tuple(xy) or (3, 10)
+            plan = resolve(
+                catalog,
+                request.variant,
+                request.tag,
+                Target(python=python, glibc=request.glibc),
+                request.options,
+            )
+    if request.installer == "uv":
+        _check_uv(plan, uv)
+    effective = target if not recreate else _as_new(target)
+    actions = install_actions(
+        plan,
+        effective,
+        base_interpreter=None if base is None else base[0],
+        wheel_path=wheel_path,
+        installer=request.installer,
+        uv=uv,
+        receipt_path=receipt_path(target),
+    )
+    return Prepared(
+        plan=plan,
+        target=target,
+        base_interpreter=None if base is None else base[0],
+        base_interpreter_origin=None if base is None else base[1],
+        target_facts=probed,
+        actions=tuple(actions),
+        recreate=recreate,
+    )
+
+
+def _as_new(target: EnvTarget) -> EnvTarget:
+    return EnvTarget(
+        kind=target.kind,
+        python=target.python,
+        reason=target.reason + "; recreated (--recreate)",
+        prefix=target.prefix,
+        name=target.name,
+        conda=target.conda,
+        exists=False,
+    )
+
+
+def _check_venv_location(prefix: Path) -> None:
+    if prefix.exists() and not prefix.is_dir():
+        raise UsageError(f"--venv {prefix} exists and is not a directory", code="bad-venv")
+    if prefix.is_dir() and any(prefix.iterdir()) and not (prefix / "pyvenv.cfg").exists():
+        raise UsageError(
+            f"{prefix} is a non-empty directory that is not a venv; aimetenv will not write into it",
+            hint="Choose an empty or new path for --venv.",
+            code="bad-venv",
+        )
+
+
+def _resolve_existing(
+    catalog: Catalog, request: InstallRequest, facts: TargetFacts, target: EnvTarget
+) -> InstallPlan:
+    try:
+        return resolve(
+            catalog,
+            request.variant,
+            request.tag,
+            Target(facts=facts, glibc=request.glibc),
+            request.options,
+        )
+    except PythonMismatchError as error:
+        if target.kind == "python":
+            raise
+        raise UsageError(
+            f"{target.label} has Python {error.have}, but {error.label} needs Python {error.needed}",
+            hint="Pass --recreate to rebuild it with the right Python, or choose another target.",
+            code="python-mismatch",
+        ) from None
+
+
+def _check_uv(plan: InstallPlan, uv: str | None) -> None:
+    if uv is None:
+        raise UsageError(
+            "--installer uv was asked for, but uv is not on PATH",
+            hint="Install uv (pip install uv) or leave out --installer.",
+            code="no-uv",
+        )
+    legacy = [w.filename for w in plan.wheels if plan.pip_bound]
+    if legacy:
+        raise UsageError(
+            f"uv cannot install {legacy[0]}: its version is not PEP 440",
+            hint="Use the default installer (pip) for this release.",
+            code="uv-unsupported",
+        )
+
+
+__all__ = ["InstallRequest", "Prepared", "find_base_interpreter", "prepare"]

@@ -1,0 +1,1 @@
+"""Rendering: the only place that turns results into text for people or JSON for scripts."""

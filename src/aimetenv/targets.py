@@ -1,0 +1,323 @@
+"""Which environment a command acts on, and why. Pure: facts about the machine come in as values.
+
+install: ``-n/--name`` and ``-p/--prefix`` (conda), ``--venv PATH``, ``--python PATH``; with none
+of them the active conda env (not base), else a new env named after the variant and tag, made with
+conda when a conda-compatible executable exists, else a venv under the user data directory.
+
+doctor and env: the same flags; with none of them the active conda env, then ``$VIRTUAL_ENV``,
+then the env aimetenv installed last, then the interpreter aimetenv itself runs on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from aimetenv.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+TargetKind = Literal["conda", "venv", "python"]
+CondaFlavour = Literal["conda", "mamba", "micromamba"]
+_CONDA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class TargetRequest:
+    """The target flags as the user gave them."""
+
+    name: str | None = None
+    prefix: str | None = None
+    venv: str | None = None
+    python: str | None = None
+
+    def flags(self) -> list[str]:
+        """The flags that were given."""
+        given = []
+        if self.name is not None:
+            given.append("--name")
+        if self.prefix is not None:
+            given.append("--prefix")
+        if self.venv is not None:
+            given.append("--venv")
+        if self.python is not None:
+            given.append("--python")
+        return given
+
+
+@dataclass(frozen=True)
+class CondaTool:
+    """A conda-compatible executable."""
+
+    exe: str
+    flavour: CondaFlavour
+    found_by: str
+
+
+@dataclass(frozen=True)
+class CondaInfo:
+    """What ``<conda> info --json`` says about where environments live."""
+
+    root_prefix: Path | None
+    envs_dirs: tuple[Path, ...]
+    envs: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class EnvTarget:
+    """The environment a command acts on."""
+
+    kind: TargetKind
+    python: Path
+    reason: str
+    prefix: Path | None = None
+    name: str | None = None
+    conda: CondaTool | None = None
+    exists: bool = True
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``venv /x``, ``conda env aimet-x (/p)``, ``interpreter /usr/bin/python3``."""
+        if self.kind == "python":
+            return f"interpreter {self.python}"
+        if self.kind == "conda":
+            named = f" {self.name}" if self.name else ""
+            return f"conda env{named} ({self.prefix})"
+        return f"venv {self.prefix}"
+
+
+def env_python(prefix: Path) -> Path:
+    """The interpreter of a conda env or venv."""
+    return prefix / "bin" / "python"
+
+
+def find_conda(environ: Mapping[str, str], which: Callable[[str], str | None]) -> CondaTool | None:
+    """``$CONDA_EXE``, ``$MAMBA_EXE``, then conda, mamba, micromamba on PATH."""
+    for variable in ("CONDA_EXE", "MAMBA_EXE"):
+        value = environ.get(variable)
+        if value:
+            return CondaTool(value, _flavour(value), f"${variable}")
+    for name in ("conda", "mamba", "micromamba"):
+        found = which(name)
+        if found:
+            return CondaTool(found, _flavour(found), f"{name} on PATH")
+    return None
+
+
+def _flavour(path: str) -> CondaFlavour:
+    base = Path(path).name
+    if base.startswith("micromamba"):
+        return "micromamba"
+    if base.startswith("mamba"):
+        return "mamba"
+    return "conda"
+
+
+def check_conda_name(name: str) -> str:
+    """A conda env name as conda accepts it; refuse paths, spaces and control characters."""
+    if not _CONDA_NAME_RE.match(name):
+        raise UsageError(
+            f"invalid conda environment name {name[:40]!r}: use letters, digits, '.', '_', '+' or '-'",
+            hint="Use -p/--prefix PATH for an environment at a path.",
+            code="bad-env-name",
+        )
+    return name
+
+
+def check_path_argument(text: str, flag: str) -> Path:
+    """A path option: not empty, no NUL or newline (they cannot round-trip through shells)."""
+    if not text.strip() or "\x00" in text or "\n" in text or "\r" in text:
+        raise UsageError(
+            f"{flag} needs a path without newlines or NUL characters, got {text[:40]!r}",
+            code="bad-path",
+        )
+    return Path(text).expanduser().absolute()
+
+
+def _single(request: TargetRequest) -> None:
+    flags = request.flags()
+    if len(flags) > 1:
+        raise UsageError(
+            f"choose one target: {' and '.join(flags)} were both given",
+            hint="Use one of -n/--name, -p/--prefix, --venv or --python.",
+            code="conflicting-targets",
+        )
+
+
+def _is_base(environ: Mapping[str, str], info: Callable[[], CondaInfo | None]) -> bool:
+    if environ.get("CONDA_DEFAULT_ENV") == "base":
+        return True
+    prefix = Path(environ["CONDA_PREFIX"])
+    root = environ.get("CONDA_ROOT")
+    if root:
+        return Path(root) == prefix
+    details = info()
+    return details is not None and details.root_prefix == prefix
+
+
+def _explicit(
+    request: TargetRequest,
+    conda: CondaTool | None,
+    conda_info: Callable[[], CondaInfo | None],
+    exists: Callable[[Path], bool],
+) -> EnvTarget | None:
+    if request.python is not None:
+        python = check_path_argument(request.python, "--python")
+        return EnvTarget("python", python, "--python given", exists=exists(python))
+    if request.venv is not None:
+        prefix = check_path_argument(request.venv, "--venv")
+        python = env_python(prefix)
+        return EnvTarget("venv", python, "--venv given", prefix=prefix, exists=exists(python))
+    if request.prefix is not None:
+        prefix = check_path_argument(request.prefix, "--prefix")
+        python = env_python(prefix)
+        return EnvTarget(
+            "conda", python, "--prefix given", prefix=prefix, conda=conda, exists=exists(python)
+        )
+    if request.name is not None:
+        name = check_conda_name(request.name)
+        if conda is None:
+            raise UsageError(
+                f"--name {name} needs conda, mamba or micromamba, and none was found",
+                hint="Install Miniforge, or use --venv PATH for a plain venv.",
+                code="no-conda",
+            )
+        prefix = conda_prefix_for(name, conda_info())
+        python = env_python(prefix)
+        return EnvTarget(
+            "conda",
+            python,
+            "--name given",
+            prefix=prefix,
+            name=name,
+            conda=conda,
+            exists=exists(python),
+        )
+    return None
+
+
+def conda_prefix_for(name: str, info: CondaInfo | None) -> Path:
+    """Where conda keeps (or would create) the env called ``name``."""
+    if info is None:
+        raise UsageError(
+            "conda did not say where its environments live ('conda info --json' failed)",
+            hint="Use -p/--prefix PATH instead of --name.",
+            code="conda-info-failed",
+        )
+    if name == "base" and info.root_prefix is not None:
+        return info.root_prefix
+    for env in info.envs:
+        if env.name == name:
+            return env
+    if not info.envs_dirs:
+        raise UsageError(
+            "conda reported no environment directories",
+            hint="Use -p/--prefix PATH instead of --name.",
+            code="conda-info-failed",
+        )
+    return info.envs_dirs[0] / name
+
+
+def choose_install_target(  # every input is a distinct fact about the machine
+    request: TargetRequest,
+    *,
+    environ: Mapping[str, str],
+    conda: CondaTool | None,
+    conda_info: Callable[[], CondaInfo | None],
+    default_name: str,
+    venvs_dir: Path,
+    exists: Callable[[Path], bool],
+) -> EnvTarget:
+    """The environment ``install`` acts on, with the reason it was chosen."""
+    _single(request)
+    chosen = _explicit(request, conda, conda_info, exists)
+    if chosen is not None:
+        return chosen
+    active = environ.get("CONDA_PREFIX")
+    if active and not _is_base(environ, conda_info):
+        prefix = Path(active)
+        return EnvTarget(
+            "conda",
+            env_python(prefix),
+            "the active conda env ($CONDA_PREFIX)",
+            prefix=prefix,
+            name=environ.get("CONDA_DEFAULT_ENV") or prefix.name,
+            conda=conda,
+            exists=exists(env_python(prefix)),
+        )
+    if conda is not None:
+        prefix = conda_prefix_for(default_name, conda_info())
+        return EnvTarget(
+            "conda",
+            env_python(prefix),
+            f"a new conda env named after the variant and tag ({conda.flavour} found by {conda.found_by})",
+            prefix=prefix,
+            name=default_name,
+            conda=conda,
+            exists=exists(env_python(prefix)),
+        )
+    prefix = venvs_dir / default_name
+    return EnvTarget(
+        "venv",
+        env_python(prefix),
+        "a new venv named after the variant and tag (no conda, mamba or micromamba found)",
+        prefix=prefix,
+        exists=exists(env_python(prefix)),
+    )
+
+
+def choose_check_target(  # every input is a distinct fact about the machine
+    request: TargetRequest,
+    *,
+    environ: Mapping[str, str],
+    conda: CondaTool | None,
+    conda_info: Callable[[], CondaInfo | None],
+    last_installed: EnvTarget | None,
+    current_python: Path,
+    exists: Callable[[Path], bool],
+) -> EnvTarget:
+    """The environment ``doctor`` and ``env`` look at, with the reason it was chosen."""
+    _single(request)
+    chosen = _explicit(request, conda, conda_info, exists)
+    if chosen is not None:
+        return chosen
+    active = environ.get("CONDA_PREFIX")
+    if active and not (
+        environ.get("CONDA_DEFAULT_ENV") == "base" and not environ.get("VIRTUAL_ENV")
+    ):
+        prefix = Path(active)
+        return EnvTarget(
+            "conda", env_python(prefix), "the active conda env ($CONDA_PREFIX)", prefix=prefix,
+            name=environ.get("CONDA_DEFAULT_ENV"), conda=conda, exists=exists(env_python(prefix)),
+        )  # fmt: skip
+    venv = environ.get("VIRTUAL_ENV")
+    if venv:
+        prefix = Path(venv)
+        return EnvTarget(
+            "venv", env_python(prefix), "the active venv ($VIRTUAL_ENV)", prefix=prefix,
+            exists=exists(env_python(prefix)),
+        )  # fmt: skip
+    if last_installed is not None and exists(last_installed.python):
+        return last_installed
+    return EnvTarget(
+        "python", current_python, "the interpreter aimetenv runs on (no env was named or active)"
+    )
+
+
+__all__ = [
+    "CondaInfo",
+    "CondaTool",
+    "EnvTarget",
+    "TargetKind",
+    "TargetRequest",
+    "check_conda_name",
+    "check_path_argument",
+    "choose_check_target",
+    "choose_install_target",
+    "conda_prefix_for",
+    "env_python",
+    "find_conda",
+]

@@ -1,0 +1,71 @@
+"""Which URLs aimetenv itself may fetch: https, loopback hosts, or http with --allow-http."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from aimetenv.errors import UsageError
+
+_MAX_URL = 2048
+
+
+def is_loopback(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def url_allowed(url: str, *, allow_http: bool) -> bool:
+    """Whether aimetenv may fetch ``url`` (also used for every redirect hop)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme == "http" and parts.hostname:
+        return allow_http or is_loopback(parts.hostname)
+    return False
+
+
+def check_base_url(url: str, *, flag: str, allow_http: bool) -> str:
+    """Validate a base URL given on the command line (``--mirror``); return it without a trailing /."""
+    text = url.strip()
+    if not text or len(text) > _MAX_URL or any(c in text for c in "\r\n\x00 "):
+        raise UsageError(f"{flag} needs a URL, got {text[:60]!r}", code="bad-url")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{flag} needs an http(s) URL such as https://mirror.example/aimet, got {text[:60]!r}",
+            code="bad-url",
+        )
+    if not url_allowed(text, allow_http=allow_http):
+        raise UsageError(
+            f"{flag} {text[:60]} uses plain http to a host that is not loopback",
+            hint="Use https, or pass --allow-http if this network is trusted.",
+            code="insecure-url",
+        )
+    return text.rstrip("/")
+
+
+def check_pip_location(text: str, *, flag: str) -> str:
+    """A location pip reads (index or find-links): an http(s) or file URL, or an absolute path."""
+    value = text.strip()
+    if not value or len(value) > _MAX_URL or any(c in value for c in "\r\n\x00"):
+        raise UsageError(f"{flag} needs a URL or a path, got {value[:60]!r}", code="bad-url")
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return value
+    if parts.scheme == "file" or value.startswith("/"):
+        return value
+    raise UsageError(
+        f"{flag} needs an http(s) or file URL, or an absolute path, got {value[:60]!r}",
+        code="bad-url",
+    )
+
+
+__all__ = ["check_base_url", "check_pip_location", "is_loopback", "url_allowed"]

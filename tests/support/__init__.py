@@ -1,0 +1,1 @@
+"""Helpers the tests share: real wheels, real native libraries, a loopback release host."""
