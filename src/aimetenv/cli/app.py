@@ -7,6 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from aimetenv import __version__
+from aimetenv.cli.doctor import doctor
+from aimetenv.cli.download import download
+from aimetenv.cli.env import env
 from aimetenv.cli.install import install
 from aimetenv.cli.releases import releases
 from aimetenv.cli.resolve import resolve
@@ -48,6 +51,9 @@ def _root(
 app.command("releases")(releases)
 app.command("resolve")(resolve)
 app.command("install")(install)
+app.command("download")(download)
+app.command("env")(env)
+app.command("doctor")(doctor)
 
 
 def main() -> None:
