@@ -72,7 +72,7 @@ class Receipt:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Receipt | None:
+    def from_dict(cls, data: object) -> Receipt | None:
         """Parse a receipt; None when it is not one of ours or is damaged."""
         if not isinstance(data, dict) or data.get("schema") != RECEIPT_SCHEMA:
             return None

@@ -16,7 +16,6 @@ from aimetenv.cli.resolve import resolve
 
 app = typer.Typer(
     name="aimetenv",
-    help="Install, check and set up Qualcomm AIMET environments.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
