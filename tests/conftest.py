@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
@@ -12,7 +11,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from support.envs import need_python, site_packages  # re-exported for tests
 from support.legacy import PYTHON37, LegacyRelease, build_legacy_release
+
+__all__ = ["need_python", "site_packages"]
 
 _CLEARED = (
     "AIMETENV_MIRROR",
@@ -44,19 +46,6 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def need_python(version: str) -> Path:
-    """A pyenv interpreter of this version, or skip with the reason."""
-    found = sorted(
-        Path(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions").glob(f"{version}.*")
-    )
-    for folder in reversed(found):
-        candidate = folder / "bin" / f"python{version}"
-        if candidate.exists():
-            return candidate
-    pytest.skip(f"no Python {version} under pyenv on this machine")
-    raise AssertionError  # unreachable: skip raises
-
-
 @pytest.fixture(scope="session")
 def legacy_release(tmp_path_factory: pytest.TempPathFactory) -> LegacyRelease:
     """The three 1.16.2.py37 torch-cpu stand-in wheels, with a compiled libpymo."""
@@ -83,10 +72,3 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
             capture_output=True,
         )  # fmt: skip
     return prefix
-
-
-def site_packages(prefix: Path) -> Path:
-    """The site-packages folder of a venv made from a pyenv CPython."""
-    found = sorted(prefix.glob("lib/python3.*/site-packages"))
-    assert found, f"no site-packages under {prefix}"
-    return found[0]
