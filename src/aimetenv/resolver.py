@@ -200,17 +200,10 @@ def _tag_sets(source: Source) -> list[tuple[frozenset[Tag], str]]:
 def _platform_error(
     label: str, what: str, tags: frozenset[Tag], facts: TargetFacts, supported: frozenset[Tag]
 ) -> UsageError:
-    needed_glibc = _manylinux_floor(tags)
-    python_ok = any(
-        t.interpreter in {s.interpreter for s in supported} and t.abi in {s.abi for s in supported}
-        for t in tags
-    )
-    if (
-        needed_glibc is not None
-        and python_ok
-        and facts.glibc is not None
-        and facts.glibc < needed_glibc
-    ):
+    pairs = {(s.interpreter, s.abi) for s in supported}
+    fitting = frozenset(t for t in tags if (t.interpreter, t.abi) in pairs)
+    needed_glibc = _manylinux_floor(fitting)
+    if needed_glibc is not None and facts.glibc is not None and facts.glibc < needed_glibc:
         return UsageError(
             f"{label}: {what} needs glibc {needed_glibc[0]}.{needed_glibc[1]} or newer "
             f"(manylinux_{needed_glibc[0]}_{needed_glibc[1]}); {_who(facts)} has glibc {facts.glibc_text}",

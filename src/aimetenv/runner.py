@@ -74,7 +74,7 @@ class Completed:
 
     def tail(self, lines: int = 15) -> str:
         """The last lines of output, for error messages."""
-        text = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+        text = "\n".join(part.strip("\n") for part in (self.stdout, self.stderr) if part.strip())
         return "\n".join(text.splitlines()[-lines:])
 
 

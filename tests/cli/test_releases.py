@@ -1,0 +1,45 @@
+"""``aimetenv releases``: the table, one release in detail, and the JSON documents."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from aimetenv.catalog.load import load_catalog
+from aimetenv.cli.app import app
+
+RUNNER = CliRunner()
+
+
+def test_table_lists_every_release() -> None:
+    result = RUNNER.invoke(app, ["releases"])
+    assert result.exit_code == 0
+    first = result.stdout.splitlines()[0].split()
+    assert first == ["tag", "date", "era", "variants", "hosting", "confidence"]
+    tags = {line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert tags == {r.tag for r in load_catalog().releases}
+
+
+def test_one_release_shows_files_and_evidence() -> None:
+    result = RUNNER.invoke(app, ["releases", "1.34.0"])
+    assert result.exit_code == 0
+    assert "aimet_torch-1.34.0.cu121-cp310-cp310-manylinux_2_34_x86_64.whl" in result.stdout
+    assert "aimet-torch==1.34.0" in result.stdout
+    assert "evidence:" in result.stdout
+
+
+def test_json_documents() -> None:
+    listing = json.loads(RUNNER.invoke(app, ["releases", "--json"]).stdout)
+    assert listing["schema"] == "aimetenv.releases/1"
+    assert listing["non_releases"].keys() == {"2.0", "2.1"}
+    one = json.loads(RUNNER.invoke(app, ["releases", "2.42.0", "--json"]).stdout)
+    assert one["schema"] == "aimetenv.release/1"
+    variants = {v["id"]: v for v in one["variants"]}
+    assert variants["onnx-cpu"]["pypi"]["requirement"] == "aimet-onnx==2.42.0"
+
+
+def test_unknown_release_is_exit_2() -> None:
+    result = RUNNER.invoke(app, ["releases", "2.1"])
+    assert result.exit_code == 2
+    assert "is not an AIMET release" in result.stderr

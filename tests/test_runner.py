@@ -1,0 +1,85 @@
+"""The one door to child processes, exercised with real children."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+
+from aimetenv.errors import InstallError
+from aimetenv.runner import Command, SubprocessRunner, child_env, sanitized_env
+
+RUNNER = SubprocessRunner()
+
+
+def test_run_captures_output_and_status() -> None:
+    done = RUNNER.run(
+        Command(
+            (
+                sys.executable,
+                "-c",
+                "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)",
+            )
+        )
+    )
+    assert done.returncode == 3
+    assert not done.ok
+    assert done.stdout.strip() == "out"
+    assert done.stderr.strip() == "err"
+    assert done.tail() == "out\nerr"
+
+
+def test_timeout_is_data() -> None:
+    done = RUNNER.run(Command((sys.executable, "-c", "import time; time.sleep(30)"), timeout=0.5))
+    assert done.timed_out
+    assert not done.ok
+
+
+def test_missing_program_is_an_install_error() -> None:
+    with pytest.raises(InstallError, match="no such file"):
+        RUNNER.run(Command(("/nonexistent/program",)))
+
+
+def test_stream_merges_into_the_log_and_keeps_the_tail() -> None:
+    log = io.StringIO()
+    seen: list[str] = []
+    code = "import sys\nfor i in range(100): print(i)\nprint('bad', file=sys.stderr)\nsys.exit(1)"
+    done = RUNNER.stream(Command((sys.executable, "-c", code)), log, echo=seen.append)
+    assert done.returncode == 1
+    assert log.getvalue().splitlines()[0] == "0"
+    assert "bad" in log.getvalue()
+    assert done.stdout.splitlines()[-1] == "bad"
+    assert len(done.stdout.splitlines()) == 40
+    assert seen[-1] == "bad"
+
+
+def test_sanitized_env_drops_what_misdirects_pip() -> None:
+    env = sanitized_env(
+        {"PYTHONPATH": "/x", "PIP_TARGET": "/t", "PIP_INDEX_URL": "https://i", "HOME": "/h"},
+        {"EXTRA": "1", "HOME": None},
+    )
+    assert "PYTHONPATH" not in env
+    assert "PIP_TARGET" not in env
+    assert "HOME" not in env
+    assert env["PIP_INDEX_URL"] == "https://i"
+    assert env["PIP_NO_INPUT"] == "1"
+    assert env["EXTRA"] == "1"
+
+
+def test_as_user_keeps_the_environment() -> None:
+    command = Command(("x",), sanitize=False)
+    assert child_env(command, {"PYTHONPATH": "/x"}) == {"PYTHONPATH": "/x"}
+
+
+def test_environment_reaches_the_child() -> None:
+    done = RUNNER.run(
+        Command(
+            (sys.executable, "-c", "import os; print(os.environ['SIGIL'])"), env={"SIGIL": "$x y'z"}
+        )
+    )
+    assert done.stdout.strip() == "$x y'z"
+
+
+def test_display_quotes_for_a_shell() -> None:
+    assert Command(("pip", "install", "pip<24.1")).display() == "pip install 'pip<24.1'"
