@@ -1,7 +1,5 @@
 """The ``aimetenv`` command: one typer app, every command registered here, and ``main()``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

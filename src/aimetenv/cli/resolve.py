@@ -1,7 +1,5 @@
 """``aimetenv resolve``: the install plan for a variant and a tag, without installing."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

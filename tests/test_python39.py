@@ -1,0 +1,64 @@
+"""aimetenv itself runs on Python 3.9: installed into a real 3.9 venv, its commands work.
+
+typer on 3.9 reads option annotations as objects, so the command modules must not postpone
+annotations; this test catches a regression the 3.11 suite cannot see.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess  # noqa: TID251  # builds and runs a real venv
+from pathlib import Path
+
+import pytest
+
+from support.envs import need_python
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def py39_aimetenv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    python = need_python("3.9")
+    venv = tmp_path_factory.mktemp("py39") / "venv"
+    subprocess.run([str(python), "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input", str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return venv / "bin" / "aimetenv"
+
+
+@pytest.mark.slow
+def test_commands_work_on_python_39(py39_aimetenv: Path) -> None:
+    result = subprocess.run(
+        [str(py39_aimetenv), "resolve", "--variant", "torch-cpu", "--tag", "1.16.2.py37", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["wheels"]) == 3
+    for args in (
+        ["--help"],
+        ["releases", "--help"],
+        ["install", "--help"],
+        ["env", "--help"],
+        ["doctor", "--help"],
+        ["download", "--help"],
+    ):
+        shown = subprocess.run(
+            [str(py39_aimetenv), *args], capture_output=True, text=True, check=False
+        )
+        assert shown.returncode == 0, (args, shown.stderr)
+        assert "Usage" in shown.stdout
+    bad = subprocess.run(
+        [str(py39_aimetenv), "resolve", "--variant", "nope", "--tag", "2.42.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("aimetenv: error: unknown variant 'nope'")
+    assert "Traceback" not in bad.stderr
