@@ -1,0 +1,1 @@
+"""Tests of the command-line layer, one module per command."""

@@ -1,0 +1,192 @@
+"""``aimetenv download``: a wheelhouse from a loopback mirror, its JSON, its errors and its bar."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pty
+import select
+import subprocess  # noqa: TID251  # the real program on a real terminal
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from typer.testing import CliRunner
+
+from aimetenv.cli.app import app
+from aimetenv.paths import overlay_path
+from support.releasehost import ReleaseHost
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+RUNNER = CliRunner()
+TAG = "1.34.0"
+NAME = "aimet_torch-1.34.0.cpu-cp310-cp310-manylinux_2_34_x86_64.whl"
+DATA = b"a stand-in for the 1.34.0 torch-cpu wheel\n" * 20_000
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Iterator[ReleaseHost]:
+    with ReleaseHost(tmp_path / "host") as server:
+        yield server
+
+
+def download(*args: str) -> list[str]:
+    return ["download", "--variant", "torch-cpu", "--tag", TAG, *args]
+
+
+def test_json_document_lists_the_files_with_sha256(tmp_path: Path, host: ReleaseHost) -> None:
+    host.publish(TAG, NAME, DATA)
+    result = RUNNER.invoke(
+        app, download("-d", str(tmp_path / "wh"), "--mirror", host.base, "--json")
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["schema"] == "aimetenv.download/1"
+    assert (document["status"], document["exit_code"]) == ("success", 0)
+    assert document["files"] == [
+        {
+            "filename": NAME,
+            "sha256": hashlib.sha256(DATA).hexdigest(),
+            "size": len(DATA),
+            "url": host.file_url(TAG, NAME),
+        }
+    ]
+    assert document["downloads"][0]["bytes_transferred"] == len(DATA)
+    assert document["log"] is None
+    manifest = json.loads((tmp_path / "wh" / "manifest.json").read_text())
+    assert manifest["files"] == document["files"]
+
+
+def test_human_output_names_the_wheelhouse_and_the_next_step(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    host.publish(TAG, NAME, DATA)
+    result = RUNNER.invoke(app, download("-d", str(tmp_path / "wh"), "--mirror", host.base))
+    assert result.exit_code == 0, result.stderr
+    assert f"wheelhouse {tmp_path / 'wh'}" in result.stdout
+    assert NAME in result.stdout
+    assert "--wheel-dir DIR" in result.stdout
+    assert "\r" not in result.stderr, "no progress bar when stderr is not a terminal"
+
+
+def test_404_is_one_line_exit_3_naming_the_url(tmp_path: Path, host: ReleaseHost) -> None:
+    result = RUNNER.invoke(app, download("-d", str(tmp_path / "wh"), "--mirror", host.base))
+    assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert host.file_url(TAG, NAME) in lines[0]
+    assert f"aimetenv releases {TAG}" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_404_with_json_prints_the_error_document(tmp_path: Path, host: ReleaseHost) -> None:
+    result = RUNNER.invoke(
+        app, download("-d", str(tmp_path / "wh"), "--mirror", host.base, "--json")
+    )
+    assert result.exit_code == 3
+    document = json.loads(result.stdout)
+    assert document["schema"] == "aimetenv.error/1"
+    assert document["error"]["code"] == "not-found"
+
+
+def test_sha256_from_the_overlay_refuses_a_different_file(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    host.publish(TAG, NAME, DATA)
+    known = hashlib.sha256(b"the real asset").hexdigest()
+    overlay_path().parent.mkdir(parents=True, exist_ok=True)
+    overlay_path().write_text(
+        f"""schema: 1
+releases:
+- tag: '{TAG}'
+  variants:
+    torch-cpu:
+      github:
+        wheels:
+        - file: {NAME}
+          find_links: true
+        confidence: verified-asset
+        evidence: REL test overlay
+        sha256:
+          {NAME}: {known}
+"""
+    )
+    result = RUNNER.invoke(app, download("-d", str(tmp_path / "wh"), "--mirror", host.base))
+    assert result.exit_code == 5, result.stderr
+    assert known in result.stderr
+    assert not (tmp_path / "wh" / "manifest.json").exists()
+    assert not (tmp_path / "wh" / NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--mirror", "http://mirror.example/aimet"], "plain http"),
+        (["--python", "three"], "--python needs a Python version"),
+        (["--glibc", "2"], "--glibc needs a version"),
+    ],
+)
+def test_bad_input_is_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    result = RUNNER.invoke(app, download("-d", str(tmp_path / "wh"), *args))
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert not (tmp_path / "wh").exists()
+
+
+def test_destination_that_is_a_file_is_exit_2(tmp_path: Path, host: ReleaseHost) -> None:
+    host.publish(TAG, NAME, DATA)
+    (tmp_path / "file").write_text("x")
+    result = RUNNER.invoke(app, download("-d", str(tmp_path / "file"), "--mirror", host.base))
+    assert result.exit_code == 2
+    assert "is not a directory" in result.stderr
+
+
+def run_on_terminal(args: list[str], cache: Path) -> tuple[int, str, str]:
+    """Run aimetenv with stderr on a real pseudo-terminal; return (code, stdout, terminal)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aimetenv", *args],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm", "XDG_CACHE_HOME": str(cache)},
+    )
+    os.close(follower)
+    screen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    out, _ = process.communicate(timeout=60)
+    os.close(leader)
+    return process.returncode, out.decode(), screen.decode(errors="replace")
+
+
+def test_progress_bar_draws_on_a_terminal_and_not_with_quiet(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    host.publish(TAG, NAME, DATA)
+    code, out, screen = run_on_terminal(
+        download("-d", str(tmp_path / "a"), "--mirror", host.base), tmp_path / "cache-a"
+    )
+    assert code == 0, screen
+    assert NAME in out
+    assert NAME in screen, "the bar names the file on the terminal"
+    assert "MB" in screen or "kB" in screen
+
+    code, _out, screen = run_on_terminal(
+        download("-d", str(tmp_path / "b"), "--mirror", host.base, "--quiet"), tmp_path / "cache-b"
+    )
+    assert code == 0
+    assert NAME not in screen
+    assert len([h for h in host.hits() if h.method == "GET"]) == 2, "both runs downloaded"
