@@ -438,3 +438,14 @@ def test_file_names_that_are_paths_are_refused(tmp_path: Path, host: ReleaseHost
         downloader(tmp_path).fetch(wheel(host.url("x"), name="../escape.whl"), TAG)
     assert caught.value.code == "bad-filename"
     assert not (tmp_path / "escape.whl").exists()
+
+
+def test_refused_connection_is_one_clear_reason(tmp_path: Path) -> None:
+    with ReleaseHost(tmp_path / "host") as server:
+        url = server.file_url(TAG, NAME)
+    with pytest.raises(NetworkError) as caught:
+        downloader(tmp_path, retries=1).fetch(wheel(url), TAG)
+    assert caught.value.code == "connection"
+    assert "the connection was refused (gave up after 2 attempts)" in caught.value.message
+    assert caught.value.hint is not None
+    assert "resumes" in caught.value.hint

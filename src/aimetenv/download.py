@@ -203,7 +203,7 @@ class HttpClient:
                 ) from None
             except requests.exceptions.RequestException as error:
                 raise RetryableError(
-                    f"cannot reach {_origin(current)}: {_short(error)}", code="connection"
+                    f"cannot reach {_origin(current)}: {_reason(error)}", code="connection"
                 ) from None
             if response.status_code not in _REDIRECTS:
                 return response
@@ -223,8 +223,12 @@ class HttpClient:
             f"{url} redirected more than {MAX_REDIRECTS} times", code="too-many-redirects"
         )
 
-    def call(self, attempt: Callable[[], T], what: str) -> T:
-        """Run ``attempt`` until it succeeds, retrying ``RetryableError`` with backoff."""
+    def call(self, attempt: Callable[[], T], what: str, hint: str | None = None) -> T:
+        """Run ``attempt`` until it succeeds, retrying ``RetryableError`` with backoff.
+
+        When every attempt failed, raise ``NetworkError`` (exit 3) saying ``what`` failed and
+        why, with ``hint`` (or a hint about the network) as the next step.
+        """
         last: RetryableError | None = None
         for number in range(self.retries + 1):
             if number:
@@ -240,8 +244,9 @@ class HttpClient:
         tries = self.retries + 1
         raise NetworkError(
             f"{what}: {last.reason} (gave up after {tries} attempt{'s' if tries > 1 else ''})",
-            hint="Check the network (proxy settings come from HTTPS_PROXY), then run the "
-            "command again; an interrupted download resumes where it stopped.",
+            hint=hint
+            or "Check the network (proxy settings come from HTTPS_PROXY), then run "
+            "the command again.",
             code=last.code,
         )
 
@@ -270,6 +275,26 @@ def _broken(url: str, received: int, error: BaseException) -> RetryableError:
         f"the connection to {_origin(url)} broke after {received} bytes ({_short(error)})",
         code="connection",
     )
+
+
+_REASONS = (
+    (("nameresolution", "name or service not known", "failure in name resolution"),
+     "the host name does not resolve"),
+    (("connection refused",), "the connection was refused"),
+    (("timed out", "timeout"), "the connection timed out"),
+    (("connection reset",), "the connection was reset"),
+    (("remotedisconnected", "remote end closed"), "the server closed the connection"),
+    (("proxy",), "the proxy failed"),
+)  # fmt: skip
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason for a connection failure (urllib3's own text runs to several lines)."""
+    text = str(error).lower()
+    for needles, reason in _REASONS:
+        if any(n in text for n in needles):
+            return reason
+    return _short(error)
 
 
 def _short(error: BaseException) -> str:
@@ -587,7 +612,12 @@ class Downloader:
         return data if isinstance(data, dict) else {}
 
     def _transfer(self, transfer: _Transfer, tag: str) -> str:
-        self.http.call(lambda: self._attempt(transfer, tag), f"downloading {transfer.url}")
+        self.http.call(
+            lambda: self._attempt(transfer, tag),
+            f"downloading {transfer.url}",
+            hint="Check the network (proxy settings come from HTTPS_PROXY), then run the "
+            "command again; the download resumes where it stopped.",
+        )
         try:
             return sha256_file(transfer.part)
         except OSError as error:

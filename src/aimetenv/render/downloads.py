@@ -1,4 +1,4 @@
-"""What ``download`` prints: text for people, JSON for scripts."""
+"""What ``download`` and ``releases --refresh/--reset`` print: text for people, JSON for scripts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from rich.text import Text
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from aimetenv.refresh import RefreshResult
     from aimetenv.wheelhouse import Wheelhouse
 
 DOWNLOAD_SCHEMA = "aimetenv.download/1"
+REFRESH_SCHEMA = "aimetenv.refresh/1"
+RESET_SCHEMA = "aimetenv.refresh-reset/1"
 
 
 _KILO = 1000
@@ -87,8 +90,73 @@ def download_document(house: Wheelhouse, log: Path | None) -> dict[str, Any]:
     }
 
 
+def refresh_text(result: RefreshResult) -> Text:
+    """What ``releases --refresh`` learned and where it wrote it."""
+    lines = [
+        f"read {result.github_releases} releases from {result.github_api}",
+        "read PyPI: "
+        + (
+            ", ".join(f"{name} ({count} versions)" for name, count in result.pypi_versions.items())
+            or "nothing"
+        ),
+        (
+            f"verified asset names: {len(result.verified)} variants of "
+            f"{len(result.verified_tags)} known releases ({result.digests} sha256 digests)"
+        ),
+    ]
+    if result.added:
+        lines.append("new releases: " + ", ".join(result.added))
+    else:
+        lines.append("new releases: none")
+    if result.unmatched:
+        lines.append(
+            f"no matching assets (left as packaged): {len(result.unmatched)} variants, e.g. "
+            + ", ".join(result.unmatched[:3])
+        )
+    if result.skipped:
+        lines.append("not used: " + "; ".join(result.skipped))
+    lines.append(f"overlay: {result.path}")
+    return Text("\n".join(lines) + "\n")
+
+
+def refresh_document(result: RefreshResult) -> dict[str, Any]:
+    """``releases --refresh --json`` (schema ``aimetenv.refresh/1``)."""
+    return {
+        "schema": REFRESH_SCHEMA,
+        "command": "releases",
+        "status": "success",
+        "exit_code": 0,
+        **result.to_dict(),
+    }
+
+
+def reset_text(path: Path, removed: bool) -> Text:
+    """What ``releases --reset`` did."""
+    if removed:
+        return Text(f"removed the catalog overlay {path}; the packaged catalog applies again\n")
+    return Text(f"no catalog overlay at {path}; the packaged catalog applies\n")
+
+
+def reset_document(path: Path, removed: bool) -> dict[str, Any]:
+    """``releases --reset --json``."""
+    return {
+        "schema": RESET_SCHEMA,
+        "command": "releases",
+        "status": "success",
+        "exit_code": 0,
+        "overlay": str(path),
+        "removed": removed,
+    }
+
+
 __all__ = [
     "DOWNLOAD_SCHEMA",
+    "REFRESH_SCHEMA",
+    "RESET_SCHEMA",
     "download_document",
     "download_text",
+    "refresh_document",
+    "refresh_text",
+    "reset_document",
+    "reset_text",
 ]
