@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,7 +20,6 @@ from support.releasehost import ReleaseHost
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 TAG = "1.16.2.py37"
 NAME = "AimetCommon-torch_cpu_1.16.2.py37-cp37-cp37m-linux_x86_64.whl"
@@ -449,3 +450,16 @@ def test_refused_connection_is_one_clear_reason(tmp_path: Path) -> None:
     assert "the connection was refused (gave up after 2 attempts)" in caught.value.message
     assert caught.value.hint is not None
     assert "resumes" in caught.value.hint
+
+
+def test_every_error_code_is_documented() -> None:
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "downloads.md").read_text(encoding="utf-8")
+    sources = ("download.py", "wheelhouse.py", "refresh.py")
+    codes = set()
+    for name in sources:
+        text = (root / "src" / "aimetenv" / name).read_text(encoding="utf-8")
+        codes.update(re.findall(r'code="([a-z0-9-]+)"', text))
+    assert len(codes) > 20
+    missing = sorted(c for c in codes if f"`{c}`" not in doc and c != "bad-filename")
+    assert missing == []
