@@ -632,7 +632,9 @@ class Downloader:
         headers = {"Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-            validator = meta.get("etag") or meta.get("last_modified")
+            etag = meta.get("etag")
+            strong = etag if isinstance(etag, str) and not etag.startswith("W/") else None
+            validator = strong or meta.get("last_modified")  # If-Range needs a strong validator
             if isinstance(validator, str) and validator:
                 headers["If-Range"] = validator
         response = self.http.open("GET", transfer.url, headers)

@@ -6,7 +6,21 @@ or a ``--mirror``. It answers GET and HEAD, honours ``Range: bytes=N-`` / ``byte
 ``206 Partial Content`` and ``Content-Range`` (416 past the end), sends an ``ETag`` (from the
 file's sha256) and a ``Last-Modified`` and honours ``If-Range``.
 
-Use it as a context manager; it stops by itself on exit (daemon threads, bounded loops)::
+Use it as a context manager (it stops by itself on exit: daemon threads, bounded loops), or
+wrap it in a fixture::
+
+    @pytest.fixture
+    def host(tmp_path: Path) -> Iterator[ReleaseHost]:
+        with ReleaseHost(tmp_path / "host") as server:
+            yield server
+
+A session-wide host serving the legacy stand-in release for ``--mirror``::
+
+    with ReleaseHost(root) as host:
+        host.publish_files("1.16.2.py37", legacy_release.wheels)
+        mirror = host.base      # aimetenv install ... --mirror <mirror>
+
+Faults, step by step::
 
     with ReleaseHost(tmp_path / "host") as host:
         url = host.publish("1.16.2.py37", "Aimet-....whl", data)
@@ -57,7 +71,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
     from types import TracebackType
 
@@ -199,6 +213,10 @@ class ReleaseHost:
     def publish_file(self, tag: str, path: Path) -> str:
         """Copy a file (a built wheel) under ``tag`` and return its URL."""
         return self.publish(tag, path.name, path.read_bytes())
+
+    def publish_files(self, tag: str, paths: Iterable[Path]) -> list[str]:
+        """Copy several files (a release's wheels) under ``tag``; their URLs in order."""
+        return [self.publish_file(tag, path) for path in paths]
 
     def serve_json(
         self,
