@@ -408,3 +408,13 @@ def test_pip_download_argv_targets_the_plan_not_this_interpreter(tmp_path: Path)
     platforms = [argv[i + 1] for i, a in enumerate(argv) if a == "--platform"]
     assert platforms == plan.target.platforms()
     assert argv[-1] == "aimet-onnx==2.42.0"
+
+
+def test_an_interpreter_without_pip_is_named(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    plan = plan_for("onnx-cpu", "2.42.0", python=(3, 10), index_url="http://127.0.0.1:9/simple/")
+    with pytest.raises(NetworkError) as caught:
+        build(plan, tmp_path / "wh", tmp_path, python=str(bare / "bin" / "python"))
+    assert "has no pip" in (caught.value.hint or "")
+    assert list((tmp_path / "wh").iterdir()) == []

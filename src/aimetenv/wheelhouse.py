@@ -483,10 +483,16 @@ class _PipDownloads:
         if not result.ok:
             where = getattr(self.log, "name", None)
             tail = result.tail(15).splitlines()
+            advice = "Check the index URLs (--index-url, --torch-index) and the network."
+            if any("No module named pip" in line for line in tail):
+                advice = (
+                    f"The interpreter aimetenv runs on ({self.python}) has no pip; install "
+                    "aimetenv with pip or pipx, or add pip to its environment."
+                )
             raise NetworkError(
                 f"pip could not download {what} (exit {result.returncode})",
                 hint=(f"The whole output is in {where}. " if isinstance(where, str) else "")
-                + "Check the index URLs (--index-url, --torch-index) and the network.",
+                + advice,
                 code="pip-download-failed",
                 details=tuple(tail),
             )
