@@ -197,7 +197,8 @@ def test_appended_twice_then_write_then_remove(legacy_env: Path, tmp_path: Path)
     where = shell_quote("bash", str(legacy_env))
     appended = in_shell(
         "bash",
-        f"{AIMETENV} env -q --venv {where} >> '{rc}'\n{AIMETENV} env -q --venv {where} >> '{rc}'",
+        f"{AIMETENV} env -q --shell bash --venv {where} >> '{rc}'\n"
+        f"{AIMETENV} env -q --shell bash --venv {where} >> '{rc}'",
     )
     assert appended.returncode == 0, appended.stderr
     block = run_env("-q", "--venv", str(legacy_env), "--shell", "bash").stdout
@@ -240,6 +241,17 @@ def test_write_picks_fish_for_a_fish_file_and_follows_symlinks(
     assert link.is_symlink()
     check = in_shell("fish", f"source '{link}'; echo $PYTHONPATH")
     assert check.stdout.strip() == f"{site_packages(legacy_env)}/aimet_common/x86_64-linux-gnu"
+
+
+def test_write_expands_a_tilde_the_shell_left_alone(legacy_env: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run_env(
+        "--venv", str(legacy_env), "--write=~/.bashrc", env=dict(os.environ, HOME=str(home))
+    )
+    assert result.returncode == 0, result.stderr
+    assert (home / ".bashrc").read_text(encoding="utf-8").startswith("\n# >>> aimetenv env: ")
+    assert not (Path.cwd() / "~").exists()
 
 
 def test_read_only_rc_file_is_refused(legacy_env: Path, tmp_path: Path) -> None:

@@ -196,11 +196,10 @@ def env(  # one parameter per option
     place instead of adding another copy. `--activate-hooks` needs no rc file at all.
     """
     import os
-    from pathlib import Path
 
     from aimetenv.envexports import check_target, env_key, env_prefix, exports_for_target
     from aimetenv.paths import state_dir
-    from aimetenv.targets import TargetRequest
+    from aimetenv.targets import TargetRequest, check_path_argument
 
     _check_modes(
         write=write, remove=remove, hooks=activate_hooks, shell=shell, json_output=json_output
@@ -219,7 +218,9 @@ def env(  # one parameter per option
     exports = exports_for_target(target, state, _runner)
     done = None
     if write is not None:
-        done = _write(exports, Path(write), write, shell, json_output=json_output)
+        done = _write(
+            exports, check_path_argument(write, "--write"), write, shell, json_output=json_output
+        )
     elif activate_hooks:
         done = _hooks(target, exports, json_output=json_output)
     elif json_output or shell == "json":
@@ -285,15 +286,15 @@ def _hooks(target: "EnvTarget", exports: "EnvExports", *, json_output: bool) -> 
 def _remove(
     target: "EnvTarget", key: str, write: Optional[str], *, json_output: bool, quiet: bool
 ) -> int:
-    from pathlib import Path
 
     from aimetenv.render.jsonout import dumps
     from aimetenv.shells import result_document
 
     if write is not None:
         from aimetenv.rcblock import Marker, update_file
+        from aimetenv.targets import check_path_argument
 
-        update = update_file(Path(write), Marker(key), None)
+        update = update_file(check_path_argument(write, "--write"), Marker(key), None)
         if json_output:
             document = result_document(
                 key, target.label, target.reason, write=_update_document(update)
