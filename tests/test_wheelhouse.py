@@ -18,7 +18,7 @@ from aimetenv.catalog.load import load_catalog
 from aimetenv.download import Downloader
 from aimetenv.errors import IntegrityError, NetworkError, UsageError
 from aimetenv.runner import SubprocessRunner
-from conftest import need_python
+from support.envs import need_python
 from support.releasehost import ReleaseHost
 from support.wheelbuild import build_wheel
 
