@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from aimetenv.targets import EnvTarget
 
 Installer = Literal["pip", "uv"]
-ActionKind = Literal["create-env", "check-url", "download", "pip", "smoke", "receipt"]
+ActionKind = Literal[
+    "create-env", "check-url", "download", "pip", "reqs-pip", "reqs-deb", "smoke", "receipt"
+]
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,24 @@ class Action:
 
         if self.argv:
             return " ".join(shlex.quote(a) for a in self.argv)
-        if self.kind == "check-url":
-            return f"HEAD {self.url}"
-        if self.kind == "download":
-            return f"GET {self.url} -> {self.path}"
-        if self.kind == "receipt":
-            return f"write {self.path}"
-        return ""
+        shown = {
+            "check-url": f"HEAD {self.url}",
+            "download": f"GET {self.url} -> {self.path}",
+            "receipt": f"write {self.path}",
+            "reqs-pip": f"pip install -r each of {self.path}",
+            "reqs-deb": f"dpkg-query -W -f='${{Status}}' <package> for each package in {self.path}",
+        }
+        return shown.get(self.kind, "")
 
 
 def create_env_argv(
-    target: EnvTarget, python_xy: str, base_interpreter: Path | None
+    target: EnvTarget, python_xy: str, base_interpreter: Path | None, *, clear: bool = False
 ) -> tuple[str, ...]:
-    """The command that creates the target environment with Python ``python_xy``."""
+    """The command that creates the target environment with Python ``python_xy``.
+
+    ``clear``: the venv exists and is rebuilt (``--recreate``); conda replaces an existing prefix
+    on its own when ``--yes`` is given.
+    """
     if target.kind == "conda":
         if target.conda is None or target.prefix is None:
             msg = "a conda target needs a conda executable and a prefix"
@@ -65,7 +72,8 @@ def create_env_argv(
         if base_interpreter is None or target.prefix is None:
             msg = "a venv target needs a base interpreter and a prefix"
             raise ValueError(msg)
-        return (str(base_interpreter), "-m", "venv", str(target.prefix))
+        flags = ("--clear",) if clear else ()
+        return (str(base_interpreter), "-m", "venv", *flags, str(target.prefix))
     msg = "an interpreter target is never created"
     raise ValueError(msg)
 
@@ -81,7 +89,8 @@ def pip_argv(
 ) -> tuple[str, ...]:
     """``<python> -m pip install --no-input ...``, or the uv equivalent."""
     if installer == "uv":
-        translated = tuple("--find-links" if a == "-f" else a for a in pip_args)
+        renamed = {"-f": "--find-links", "--force-reinstall": "--reinstall"}
+        translated = tuple(renamed.get(a, a) for a in pip_args)
         verb = ("uninstall",) if action == "uninstall" else ("install",)
         return (uv or "uv", "pip", *verb, "--python", str(python), *requirements, *translated)
     if action == "uninstall":
@@ -98,16 +107,17 @@ def install_actions(  # each argument is one independent input of the plan
     installer: Installer = "pip",
     uv: str | None = None,
     receipt_path: Path | None = None,
+    recreate: bool = False,
+    with_reqs: bool = False,
+    pillow_simd: bool = False,
+    force: bool = False,
 ) -> list[Action]:
-    """Everything install does for this plan and target, in order."""
+    """Everything install does for this plan and target, in order.
+
+    Release-host files are asked for and fetched first, so that a missing or damaged file stops
+    the install before the environment is created or changed.
+    """
     actions: list[Action] = []
-    if not target.exists:
-        argv = create_env_argv(target, plan.python_for_new_env, base_interpreter)
-        actions.append(
-            Action(
-                "create-env", f"create {target.label} with Python {plan.python_for_new_env}", argv
-            )
-        )
     for wheel in plan.wheels:
         path = wheel_path(wheel)
         if wheel.check_exists:
@@ -116,6 +126,7 @@ def install_actions(  # each argument is one independent input of the plan
                     "check-url",
                     f"ask the release host whether {wheel.filename} exists ({wheel.confidence} name)",
                     url=wheel.url,
+                    condition="only if the file is not already downloaded",
                 )
             )
         actions.append(
@@ -124,6 +135,13 @@ def install_actions(  # each argument is one independent input of the plan
                 f"download {wheel.filename} (resumable, sha256 recorded and checked)",
                 url=wheel.url,
                 path=str(path),
+            )
+        )
+    if not target.exists:
+        argv = create_env_argv(target, plan.python_for_new_env, base_interpreter, clear=recreate)
+        actions.append(
+            Action(
+                "create-env", f"create {target.label} with Python {plan.python_for_new_env}", argv
             )
         )
     for step in plan.steps:
@@ -158,16 +176,104 @@ def install_actions(  # each argument is one independent input of the plan
                 step=step,
             )
         )
-    native = plan.smoke.native or "no native libpymo expected"
-    actions.append(
-        Action(
-            "smoke",
-            f"import {', '.join(plan.smoke.packages)} and load {native} in the target",
-        )
+    if force and target.exists and not recreate:
+        actions.extend(_reinstall_actions(plan, target, wheel_path, installer=installer, uv=uv))
+    if with_reqs:
+        actions.extend(_reqs_actions(plan))
+    if pillow_simd:
+        actions.extend(_pillow_simd_actions(target, installer=installer, uv=uv))
+    packages = ", ".join(plan.smoke.packages)
+    smoke = (
+        f"import {packages} and load {plan.smoke.native} natively in the target"
+        if plan.smoke.native
+        else f"import {packages} in the target (a pure-Python build: no libpymo expected)"
     )
+    actions.append(Action("smoke", smoke))
     if receipt_path is not None:
         actions.append(Action("receipt", "write the install receipt", path=str(receipt_path)))
     return actions
 
 
-__all__ = ["Action", "ActionKind", "Installer", "create_env_argv", "install_actions", "pip_argv"]
+def _reinstall_actions(
+    plan: InstallPlan,
+    target: EnvTarget,
+    wheel_path: Callable[[PlannedWheel], Path],
+    *,
+    installer: Installer,
+    uv: str | None,
+) -> list[Action]:
+    """``--force`` on an existing env: each AIMET step again, in place and without its deps."""
+    actions = []
+    for step in plan.steps:
+        if step.kind not in ("wheel", "requirement"):
+            continue
+        what = (str(wheel_path(step.wheel)),) if step.wheel is not None else step.requirements
+        name = step.wheel.filename if step.wheel is not None else " ".join(step.requirements)
+        argv = pip_argv(
+            target.python,
+            what,
+            (*step.pip_args, "--force-reinstall", "--no-deps"),
+            installer=installer,
+            uv=uv,
+        )
+        actions.append(Action("pip", f"reinstall {name} in place (--force)", argv, step=step))
+    return actions
+
+
+def reqs_find_links(plan: InstallPlan) -> tuple[str, ...]:
+    """The find-links options of the plan's wheel steps, for the reqs_pip files' torch pins."""
+    for step in plan.steps:
+        if step.kind == "wheel" and step.pip_args:
+            return step.pip_args
+    return ()
+
+
+def _reqs_actions(plan: InstallPlan) -> list[Action]:
+    from aimetenv.reqsfiles import reqs_glob, wanted_names  # noqa: PLC0415  # only for --with-reqs
+
+    names = wanted_names(plan.variant)
+    links = reqs_find_links(plan)
+    extra = f" with {' '.join(links)}" if links else ""
+    return [
+        Action(
+            "reqs-pip",
+            f"install the reqs_pip_*.txt files the wheels ship ({', '.join(names)}){extra}",
+            path=reqs_glob("pip", names),
+        ),
+        Action(
+            "reqs-deb",
+            "check the packages of the reqs_deb_*.txt files and print the apt-get line for the "
+            "missing ones (never run)",
+            path=reqs_glob("deb", names),
+        ),
+    ]
+
+
+def _pillow_simd_actions(
+    target: EnvTarget, *, installer: Installer, uv: str | None
+) -> list[Action]:
+    return [
+        Action(
+            "pip",
+            "remove Pillow, which Pillow-SIMD replaces",
+            pip_argv(
+                target.python, ("pillow",), (), installer=installer, uv=uv, action="uninstall"
+            ),
+        ),
+        Action(
+            "pip",
+            "install Pillow-SIMD in place of Pillow",
+            pip_argv(target.python, ("pillow-simd",), (), installer=installer, uv=uv),
+        ),
+    ]
+
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "Installer",
+    "create_env_argv",
+    "install_actions",
+    "pip_argv",
+    "reqs_find_links",
+]

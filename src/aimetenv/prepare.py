@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from aimetenv.targets import (
     choose_install_target,
     find_conda,
 )
+from aimetenv.wheels import parse_wheel_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -50,6 +51,10 @@ class InstallRequest:
     glibc: tuple[int, int] | None = None
     installer: Installer = "pip"
     wheel_dir: Path | None = None
+    with_reqs: bool = False
+    pillow_simd: bool = False
+    force: bool = False
+    """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,16 @@ class Prepared:
     """The probe of the existing target (None for a new or recreated environment)."""
     actions: tuple[Action, ...]
     recreate: bool
+    installer: Installer = "pip"
+    uv: str | None = None
+
+    @property
+    def prefix(self) -> Path:
+        """The environment's prefix: the target's, or the probed ``sys.prefix`` of ``--python``."""
+        if self.target.prefix is not None:
+            return self.target.prefix
+        probed = (self.target_facts or {}).get("prefix")
+        return Path(probed) if isinstance(probed, str) and probed else self.target.python.parent
 
 
 def _confirm_interpreter(
@@ -78,7 +93,11 @@ def _confirm_interpreter(
             continue
         version = data.get("version") or []
         if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004
-            return path, origin, data
+            # The interpreter's own path, not a launcher: a pyenv shim picks its Python from the
+            # working directory and $PYENV_VERSION, so it may not be the one just probed.
+            executable = data.get("executable")
+            real = Path(executable) if isinstance(executable, str) and executable else path
+            return (real if real.exists() else path), origin, data
     return None
 
 
@@ -127,10 +146,16 @@ def prepare(  # the inputs of one decision, each injected for testing
     environ: Mapping[str, str] | None = None,
     venvs_dir: Path,
     wheel_path: Callable[[PlannedWheel], Path],
-    receipt_path: Callable[[EnvTarget], Path | None] = lambda _t: None,
+    receipt_path: Callable[[Path], Path | None] = lambda _p: None,
     uv: str | None = None,
+    on_target: Callable[[EnvTarget], None] | None = None,
 ) -> Prepared:
-    """Decide everything for an install; refuse early with a one-line reason."""
+    """Decide everything for an install; refuse early with a one-line reason.
+
+    ``receipt_path`` maps the environment's prefix to where its receipt will be written.
+    ``on_target`` is called as soon as the target is known, before it is probed: ``install``
+    takes the environment's lock there, so a second install never looks at a half-made env.
+    """
     env = dict(os.environ if environ is None else environ)
     default_name = _default_name(catalog, request)
     tool = find_conda(env, shutil.which)
@@ -150,12 +175,12 @@ def prepare(  # the inputs of one decision, each injected for testing
         venvs_dir=venvs_dir,
         exists=lambda p: p.exists(),
     )
-    if target.kind == "python" and not target.exists:
-        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
-    if target.kind == "venv" and target.prefix is not None and not target.exists:
-        _check_venv_location(target.prefix)
-
+    if on_target is not None:
+        on_target(target)
+    _check_target(target)
     recreate = request.recreate and target.exists and target.kind != "python"
+    if recreate:
+        _check_recreate(target)
     probed: dict[str, Any] | None = None
     if target.exists and not recreate:
         probed = run_probe(runner, target.python)
@@ -197,9 +222,17 @@ def prepare(  # the inputs of one decision, each injected for testing
                 Target(python=python, glibc=request.glibc),
                 request.options,
             )
+        if plan.python_for_new_env != xy:
+            plan = replace(plan, python_for_new_env=xy)
+    if request.wheel_dir is not None:
+        plan = _from_wheelhouse(plan, request.wheel_dir)
     if request.installer == "uv":
         _check_uv(plan, uv)
     effective = target if not recreate else _as_new(target)
+    prefix = target.prefix
+    if prefix is None:
+        probed_prefix = (probed or {}).get("prefix")
+        prefix = Path(probed_prefix) if isinstance(probed_prefix, str) else target.python.parent
     actions = install_actions(
         plan,
         effective,
@@ -207,7 +240,11 @@ def prepare(  # the inputs of one decision, each injected for testing
         wheel_path=wheel_path,
         installer=request.installer,
         uv=uv,
-        receipt_path=receipt_path(target),
+        receipt_path=receipt_path(prefix),
+        recreate=recreate,
+        with_reqs=request.with_reqs,
+        pillow_simd=request.pillow_simd,
+        force=request.force,
     )
     return Prepared(
         plan=plan,
@@ -217,6 +254,8 @@ def prepare(  # the inputs of one decision, each injected for testing
         target_facts=probed,
         actions=tuple(actions),
         recreate=recreate,
+        installer=request.installer,
+        uv=uv,
     )
 
 
@@ -230,6 +269,44 @@ def _as_new(target: EnvTarget) -> EnvTarget:
         conda=target.conda,
         exists=False,
     )
+
+
+def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
+    """Every pip call of the plan pointed at the wheelhouse (its manifest says how)."""
+    from aimetenv.wheelhouse import offline_plan, read_manifest  # noqa: PLC0415  # --wheel-dir only
+
+    manifest = read_manifest(folder)
+    return offline_plan(plan, folder, dependencies=manifest.dependencies)
+
+
+def _check_target(target: EnvTarget) -> None:
+    if target.kind == "python" and not target.exists:
+        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
+    if target.kind == "venv" and target.prefix is not None and not target.exists:
+        _check_venv_location(target.prefix)
+    if target.kind == "conda" and target.conda is None and not target.exists:
+        raise UsageError(
+            f"{target.label} does not exist, and no conda, mamba or micromamba was found to "
+            "create it",
+            hint="Install Miniforge, or use --venv PATH for a plain venv.",
+            code="no-conda",
+        )
+
+
+def _check_recreate(target: EnvTarget) -> None:
+    prefix = target.prefix
+    if target.kind == "venv" and prefix is not None and not (prefix / "pyvenv.cfg").is_file():
+        raise UsageError(
+            f"--recreate: {prefix} is not a venv (no pyvenv.cfg); aimetenv will not clear it",
+            hint="Choose the path of a venv, or a new path.",
+            code="bad-venv",
+        )
+    if target.kind == "conda" and target.conda is None:
+        raise UsageError(
+            f"--recreate: {target.label} can only be rebuilt with conda, and none was found",
+            hint="Install Miniforge, or use --venv PATH for a plain venv.",
+            code="no-conda",
+        )
 
 
 def _check_venv_location(prefix: Path) -> None:
@@ -271,7 +348,7 @@ def _check_uv(plan: InstallPlan, uv: str | None) -> None:
             hint="Install uv (pip install uv) or leave out --installer.",
             code="no-uv",
         )
-    legacy = [w.filename for w in plan.wheels if plan.pip_bound]
+    legacy = [w.filename for w in plan.wheels if not parse_wheel_name(w.filename).pep440]
     if legacy:
         raise UsageError(
             f"uv cannot install {legacy[0]}: its version is not PEP 440",

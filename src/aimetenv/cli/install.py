@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -105,18 +105,24 @@ def install(  # one parameter per option
     no_color: NoColorOpt = False,
 ) -> int:
     """Install an AIMET release into a conda env or a venv, then check that it imports."""
+    import contextlib
     import shutil
     from pathlib import Path
 
+    from aimetenv.catalog.lookup import find_release
     from aimetenv.errors import UsageError
-    from aimetenv.paths import venvs_dir, wheel_cache_dir
+    from aimetenv.installer import lock_key
+    from aimetenv.locks import env_lock
+    from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
     from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
     from aimetenv.prepare import InstallRequest, prepare
+    from aimetenv.receipt import receipt_path_in_env
     from aimetenv.render.console import make_consoles
     from aimetenv.render.human import dry_run_text
     from aimetenv.render.jsonout import dumps
+    from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import TargetRequest
+    from aimetenv.targets import EnvTarget, TargetRequest
 
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
@@ -145,58 +151,184 @@ def install(  # one parameter per option
         glibc=parse_glibc(glibc),
         installer="uv" if installer == "uv" else "pip",
         wheel_dir=folder,
+        with_reqs=with_reqs,
+        pillow_simd=pillow_simd,
+        force=force,
     )
+    catalog = load_user_catalog()
+    release_tag = find_release(catalog, tag).tag
     cache = wheel_cache_dir()
 
     def wheel_path(wheel: object) -> Path:
         filename = getattr(wheel, "filename", "")
         if folder is not None:
             return folder / filename
-        return cache / tag.strip() / filename
+        return cache / release_tag / filename
 
-    prepared = prepare(
-        load_user_catalog(),
-        request,
-        SubprocessRunner(),
-        venvs_dir=venvs_dir(),
-        wheel_path=wheel_path,
-        uv=shutil.which("uv") if installer == "uv" else None,
+    out, err = make_consoles(settings)
+    talk = not settings.quiet and not settings.json
+    runner = SubprocessRunner()
+    state = state_dir()
+    with contextlib.ExitStack() as held:
+
+        def hold(target: EnvTarget) -> None:
+            if not dry_run:
+                held.enter_context(env_lock(lock_key(target), state, label=target.label))
+
+        prepared = prepare(
+            catalog,
+            request,
+            runner,
+            venvs_dir=venvs_dir(),
+            wheel_path=wheel_path,
+            receipt_path=receipt_path_in_env,
+            uv=shutil.which("uv") if installer == "uv" else None,
+            on_target=hold,
+        )
+        if dry_run:
+            return _print_dry_run(prepared, settings.json, out, dumps, dry_run_text)
+        result = _carry_out(
+            prepared,
+            runner=runner,
+            state=state,
+            err=err,
+            talk=talk,
+            fetcher_settings={"cache_root": cache, "allow_http": allow_http, "offline": offline},
+            wheel_dir=folder,
+            progress=make_progress(settings),
+            yes=yes,
+            force=force,
+            echo=verbose > 0 and not quiet,
+        )
+    from aimetenv.render.install import install_document, install_summary
+    from aimetenv.reqsfiles import running_as_root
+
+    root = running_as_root()
+    if settings.json:
+        out.file.write(dumps(install_document(result, root=root)))
+    elif not settings.quiet:
+        err.print(install_summary(result, root=root), end="")
+    return 0
+
+
+def _carry_out(  # the settings install needs, passed as one call
+    prepared: Any,  # noqa: ANN401  # aimetenv.prepare.Prepared, imported lazily
+    *,
+    runner: Any,  # noqa: ANN401  # aimetenv.runner.Runner
+    state: Any,  # noqa: ANN401  # pathlib.Path
+    err: Any,  # noqa: ANN401  # rich Console
+    talk: bool,
+    fetcher_settings: dict[str, Any],
+    wheel_dir: Any,  # noqa: ANN401  # pathlib.Path | None
+    progress: Any,  # noqa: ANN401  # download.ProgressFactory | None
+    yes: bool,
+    force: bool,
+    echo: bool,
+) -> Any:  # noqa: ANN401  # aimetenv.installer.InstallResult
+    """Announce the target, confirm a --recreate, then run the install."""
+    import sys
+
+    from aimetenv.download import Downloader
+    from aimetenv.installer import install as run_install
+    from aimetenv.render.install import target_line
+    from aimetenv.wheelhouse import WheelhouseFetcher
+
+    if talk:
+        err.print(target_line(prepared))
+    if prepared.recreate:
+        _confirm_recreate(prepared.target.label, yes=yes, interactive=sys.stdin.isatty())
+    fetcher: Any
+    if wheel_dir is not None:  # its manifest's sizes and hashes are checked before anything
+        fetcher = WheelhouseFetcher.open(wheel_dir, prepared.plan)
+    else:
+        fetcher = Downloader(**fetcher_settings, progress=progress)
+    return run_install(
+        prepared,
+        runner=runner,
+        fetcher=fetcher,
+        state=state,
+        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
+        echo=echo,
+        force=force,
     )
-    out, _err = make_consoles(settings)
-    if dry_run:
-        if settings.json:
-            document = {
-                "schema": "aimetenv.dry-run/1",
-                "command": "install",
-                "status": "success",
-                "exit_code": 0,
-                "target": {
-                    "kind": prepared.target.kind,
-                    "python": str(prepared.target.python),
-                    "prefix": None
-                    if prepared.target.prefix is None
-                    else str(prepared.target.prefix),
-                    "reason": prepared.target.reason,
-                    "exists": prepared.target.exists,
-                },
-                "plan": prepared.plan.to_dict(),
-                "actions": [
-                    {
-                        "kind": a.kind,
-                        "description": a.description,
-                        "argv": list(a.argv),
-                        "url": a.url,
-                        "path": a.path,
-                        "condition": a.condition,
-                    }
-                    for a in prepared.actions
-                ],
-            }
-            out.file.write(dumps(document))
-        else:
-            out.print(dry_run_text(prepared.plan, prepared.target, list(prepared.actions)), end="")
-        return 0
-    del offline, with_reqs, pillow_simd, force, yes
-    raise UsageError(
-        "install without --dry-run is not available in this build", code="not-implemented"
-    )
+
+
+def _print_dry_run(  # the printers are passed in so that they are imported lazily once
+    prepared: Any,  # noqa: ANN401  # aimetenv.prepare.Prepared, imported lazily
+    json_mode: bool,
+    out: Any,  # noqa: ANN401  # rich Console
+    dumps: Any,  # noqa: ANN401  # render.jsonout.dumps
+    dry_run_text: Any,  # noqa: ANN401  # render.human.dry_run_text
+) -> int:
+    if json_mode:
+        document = {
+            "schema": "aimetenv.dry-run/1",
+            "command": "install",
+            "status": "success",
+            "exit_code": 0,
+            "target": {
+                "kind": prepared.target.kind,
+                "python": str(prepared.target.python),
+                "prefix": None if prepared.target.prefix is None else str(prepared.target.prefix),
+                "reason": prepared.target.reason,
+                "exists": prepared.target.exists,
+            },
+            "plan": prepared.plan.to_dict(),
+            "actions": [
+                {
+                    "kind": a.kind,
+                    "description": a.description,
+                    "argv": list(a.argv),
+                    "url": a.url,
+                    "path": a.path,
+                    "condition": a.condition,
+                }
+                for a in prepared.actions
+            ],
+        }
+        out.file.write(dumps(document))
+    else:
+        out.print(dry_run_text(prepared.plan, prepared.target, list(prepared.actions)), end="")
+    return 0
+
+
+def _confirm_recreate(label: str, *, yes: bool, interactive: bool) -> None:
+    """--recreate deletes an environment: ask on a terminal, refuse without one unless --yes."""
+    from aimetenv.errors import UsageError
+
+    if yes:
+        return
+    if not interactive:
+        raise UsageError(
+            f"--recreate would delete everything in {label}, and there is no terminal to ask",
+            hint="Pass --yes to confirm.",
+            code="confirmation-needed",
+        )
+    if not typer.confirm(f"--recreate deletes everything in {label}. Continue?", err=True):
+        raise UsageError("stopped: --recreate was not confirmed", code="not-confirmed")
+
+
+class _ConsoleReporter:
+    """Prints each action as it starts (and pip's output with -v) on stderr."""
+
+    def __init__(self, err: Any, *, talk: bool, echo: bool) -> None:  # noqa: ANN401  # Console
+        self.err = err
+        self.talk = talk
+        self.echo = echo
+
+    def action(self, number: int, total: int, action: Any) -> None:  # noqa: ANN401  # Action
+        from aimetenv.render.install import action_line
+
+        if self.talk:
+            self.err.print(action_line(number, total, action))
+
+    def skipped(self, action: Any, reason: str) -> None:  # noqa: ANN401  # Action
+        from aimetenv.render.install import skipped_line
+
+        del action
+        if self.talk:
+            self.err.print(skipped_line(reason))
+
+    def output(self, line: str) -> None:
+        if self.echo:
+            self.err.out(line, highlight=False)

@@ -1,0 +1,97 @@
+"""What ``install`` shows: one line per action while it runs, the outcome, the next step.
+
+Pure functions that build text and JSON documents; ``cli/install.py`` prints them on stderr (human
+mode) or stdout (``--json``, schema ``aimetenv.install/1``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from aimetenv.commands import Action
+    from aimetenv.installer import InstallResult
+    from aimetenv.prepare import Prepared
+
+INSTALL_SCHEMA = "aimetenv.install/1"
+
+
+def target_line(prepared: Prepared) -> str:
+    """Which environment was chosen, and why."""
+    target = prepared.target
+    state = "exists" if target.exists else "will be created"
+    if prepared.recreate:
+        state = "will be recreated (--recreate)"
+    line = f"target: {target.label} ({target.reason}; {state})"
+    if prepared.base_interpreter is not None:
+        line += f"\n  new env from {prepared.base_interpreter} ({prepared.base_interpreter_origin})"
+    return line
+
+
+def action_line(number: int, total: int, action: Action) -> str:
+    """``[3/9] download Aimet-....whl (resumable, ...)``."""
+    return f"[{number}/{total}] {action.description}"
+
+
+def skipped_line(reason: str) -> str:
+    """An action that was not needed, and why."""
+    return f"      skipped: {reason}"
+
+
+def install_summary(result: InstallResult, *, root: bool) -> Text:
+    """The outcome for people: what, where, the smoke test, the apt line, the next step."""
+    plan = result.plan
+    lines: list[str] = []
+    if result.outcome == "already-installed":
+        lines.append(
+            f"already installed: AIMET {plan.tag} {plan.variant} in {result.target.label} "
+            f"(receipt {result.receipt_path}; --force reinstalls)"
+        )
+    else:
+        lines.append(
+            f"installed AIMET {plan.tag} {plan.variant} into {result.target.label} "
+            f"in {result.seconds:.0f} s"
+        )
+    lines.append(f"smoke test: {result.smoke.summary}")
+    if result.deb is not None:
+        line = result.deb.apt_line(root=root)
+        if line is not None:
+            lines.append(f"missing system packages (aimetenv does not run apt-get): {line}")
+        else:
+            lines.append("system packages from reqs_deb: all installed")
+    lines.extend(f"note: {note}" for note in result.notes)
+    if result.receipt_path is not None and result.outcome == "installed":
+        lines.append(f"receipt: {result.receipt_path}")
+    if result.log_path is not None:
+        lines.append(f"log: {result.log_path}")
+    step = result.next_step
+    if step.needs_exports and step.write and step.eval:
+        lines.append(f"next: {step.write}   (recommended)")
+        lines.append(f"  or: {step.eval}")
+    else:
+        lines.append(f"next: {step.message}")
+    return Text("\n".join(lines) + "\n")
+
+
+def install_document(result: InstallResult, *, root: bool) -> dict[str, Any]:
+    """The ``--json`` document (schema ``aimetenv.install/1``)."""
+    document = {
+        "schema": INSTALL_SCHEMA,
+        "command": "install",
+        "status": "success",
+        "exit_code": 0,
+    }
+    document.update(result.to_dict(root=root))
+    return document
+
+
+__all__ = [
+    "INSTALL_SCHEMA",
+    "action_line",
+    "install_document",
+    "install_summary",
+    "skipped_line",
+    "target_line",
+]
