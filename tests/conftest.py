@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
@@ -56,19 +57,112 @@ def legacy_release(tmp_path_factory: pytest.TempPathFactory) -> LegacyRelease:
     return build_legacy_release(tmp_path_factory.mktemp("legacy-release"))
 
 
+def _session_env(base: Path, *, redirect: tuple[str, ...]) -> dict[str, str]:
+    """The environment of a session fixture's child aimetenv: no caller env or conda settings,
+    and the XDG folders named in ``redirect`` under ``base`` (session fixtures run before the
+    per-test isolation, so they set up their own)."""
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    for name in redirect:
+        folder = base / "xdg" / name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        env[f"XDG_{name}_HOME"] = str(folder)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _run_install(args: list[str], env: dict[str, str], what: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aimetenv", "install", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"{what}: aimetenv install exited {result.returncode}\n"
+            f"--- stderr ---\n{result.stderr[-6000:]}\n--- stdout ---\n{result.stdout[-2000:]}"
+        )
+
+
 @pytest.fixture(scope="session")
 def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real Python 3.7 venv with the legacy stand-in release installed (no exports set).
+    """A real Python 3.7 venv with the 1.16.2.py37 torch-cpu stand-in, installed by aimetenv.
+
+    Made by ``aimetenv install --variant torch-cpu --tag 1.16.2.py37 --mirror
+    http://127.0.0.1:PORT --venv P --torch-find-links http://127.0.0.1:PORT/links/`` from a
+    loopback release host serving the three wheels as ``/<tag>/<file>``, so it carries the
+    receipt (``P/etc/aimetenv/receipt.json``); no exports are set in it. Returns the prefix.
 
     Tests must not change it; tests that break it take a copy (``copy_env``).
     """
-    prefix = tmp_path_factory.mktemp("legacy-env") / "env"
-    subprocess.run([str(PYTHON37), "-m", "venv", str(prefix)], check=True)
-    for wheel in legacy_release.wheels:
-        subprocess.run(
-            [str(prefix / "bin" / "python"), "-m", "pip", "install", "--no-input", "--no-index",
-             "--no-deps", str(wheel)],
-            check=True,
-            capture_output=True,
+    from support.legacy import TAG, VARIANT  # noqa: PLC0415  # only this fixture needs them
+    from support.releasehost import ReleaseHost  # noqa: PLC0415
+
+    base = tmp_path_factory.mktemp("legacy-env")
+    prefix = base / "env"
+    env = _session_env(base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
+    with ReleaseHost(base / "host") as host:
+        for wheel in legacy_release.wheels:
+            host.publish_file(TAG, wheel)
+        _simple, links = host.serve_index(legacy_release.folder)
+        _run_install(
+            ["--variant", VARIANT, "--tag", TAG, "--mirror", host.base, "--venv", str(prefix),
+             "--torch-find-links", links],
+            env,
+            "legacy_env",
+        )  # fmt: skip
+    return prefix
+
+
+@pytest.fixture(scope="session")
+def onnx_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real aimet-onnx 2.42.0 from PyPI in a Python 3.11 venv, installed by aimetenv.
+
+    Only for ``@pytest.mark.e2e`` tests: it takes 2-4 minutes and about 2 GB, once per session.
+    Made by ``aimetenv install --variant onnx-cpu --tag 2.42.0 --venv P --python-version 3.11
+    --torch-index http://127.0.0.1:PORT/simple/``. The machine-specific settings, and why:
+
+    - ``--torch-index`` is a PEP 503 index on 127.0.0.1 holding the machine's local
+      ``/opt/wheels/torch-2.13.0+cpu-cp311-*.whl``: download.pytorch.org (the default CPU index)
+      is unreachable here, and an unpinned torch from PyPI would be a several-GB CUDA build.
+    - ``--python-version 3.11``: that local CPU torch is a cp311 build.
+    - ``PIP_CONSTRAINT`` = a file pinning ``torch==2.13.0``, plus the machine's own
+      ``/etc/xdg/pip/constraints.txt`` (the variable replaces the configured constraint, so the
+      machine's file is listed again): every pip step, aimet-onnx's own included, keeps that torch.
+    - The user's pip configuration stays visible (XDG_CONFIG_HOME and XDG_CACHE_HOME are left
+      alone): its extra file indexes (``/opt/pypi/simple``, ``/opt/pypi-more/simple``) supply
+      torch's dependencies and torchvision 0.28.0 (a CUDA build: the doctor rightly warns about
+      that mismatch) for the framework step, whose ``--index-url`` replaces PyPI; pip's cache is
+      the user's too. aimetenv's own data and state go to the session's temporary folder.
+    """
+    torch = sorted(Path("/opt/wheels").glob("torch-*+cpu-cp311-*.whl"))
+    if not torch:
+        pytest.fail(
+            "onnx_env needs a CPU build of torch for Python 3.11 in /opt/wheels "
+            "(torch-2.13.0+cpu-cp311-...whl); this kind of machine always has one"
+        )
+    from support.releasehost import ReleaseHost  # noqa: PLC0415  # only this fixture needs it
+
+    base = tmp_path_factory.mktemp("onnx-env")
+    prefix = base / "env"
+    index_folder = base / "torch-index"
+    index_folder.mkdir()
+    (index_folder / torch[-1].name).symlink_to(torch[-1])
+    pin = base / "torch-pin.txt"
+    pin.write_text("torch==2.13.0\n", encoding="utf-8")
+    constraints = [str(pin)]
+    if Path("/etc/xdg/pip/constraints.txt").is_file():
+        constraints.append("/etc/xdg/pip/constraints.txt")
+    env = _session_env(base, redirect=("DATA", "STATE"))
+    env["PIP_CONSTRAINT"] = " ".join(constraints)
+    with ReleaseHost(base / "host") as host:
+        simple, _links = host.serve_index(index_folder)
+        _run_install(
+            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--venv", str(prefix),
+             "--python-version", "3.11", "--torch-index", simple],
+            env,
+            "onnx_env",
         )  # fmt: skip
     return prefix

@@ -1,0 +1,455 @@
+"""``aimetenv install`` as users run it: real venvs, real pip and uv, loopback hosts only.
+
+The PyPI-shaped flow (2.42.0 torch-cpu) uses the stand-in wheels of ``support.standins`` behind a
+loopback PEP 503 index; the release-host flow (1.16.2.py37) uses the legacy stand-in release with
+its compiled libpymo behind the loopback release host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess  # noqa: TID251  # the real command line, interrupted for real
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from support.legacy import TAG, VARIANT, LegacyRelease
+from support.releasehost import ReleaseHost
+from support.standins import (
+    MODERN_TAG,
+    GatedIndex,
+    ModernRelease,
+    aimetenv_argv,
+    build_modern_release,
+    hermetic_env,
+    modern_args,
+    one_line,
+    pip_list,
+    run_aimetenv,
+    tail,
+    venv_python,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module")
+def modern(tmp_path_factory: pytest.TempPathFactory) -> ModernRelease:
+    return build_modern_release(tmp_path_factory.mktemp("modern-wheels"))
+
+
+@pytest.fixture
+def index(modern: ModernRelease) -> Iterator[GatedIndex]:
+    with GatedIndex(modern.folder) as served:
+        yield served
+
+
+@pytest.fixture
+def legacy_host(legacy_release: LegacyRelease, tmp_path: Path) -> Iterator[ReleaseHost]:
+    with ReleaseHost(tmp_path / "host") as host:
+        for wheel in legacy_release.wheels:
+            host.publish_file(TAG, wheel)
+        host.serve_index(legacy_release.folder)
+        yield host
+
+
+def legacy_args(host: ReleaseHost, *extra: str) -> list[str]:
+    return [
+        "install",
+        "--variant",
+        VARIANT,
+        "--tag",
+        TAG,
+        "--mirror",
+        host.base,
+        "--torch-find-links",
+        host.url("links/"),
+        *extra,
+    ]
+
+
+def receipt_of(prefix: Path) -> dict[str, object]:
+    data = json.loads((prefix / "etc/aimetenv/receipt.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+# refusals: exit 2, one line, before anything is fetched or created
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (("--python-version", "3.9"), "needs Python 3.10 or newer"),
+        (("--glibc", "2.31"), "needs glibc 2.34 or newer"),
+    ],
+)
+def test_refusals_happen_before_any_request(
+    index: GatedIndex, tmp_path: Path, extra: tuple[str, ...], expected: str
+) -> None:
+    prefix = tmp_path / "env"
+    args = ["install", "--variant", "onnx-cpu", "--tag", "2.42.0", "--venv", str(prefix)]
+    args += ["--torch-index", index.url, "--index-url", index.url, *extra]
+    result = run_aimetenv(*args)
+    assert result.returncode == 2, result.stderr
+    assert expected in one_line(result.stderr)
+    assert "Traceback" not in result.stderr
+    assert index.requests == []
+    assert not prefix.exists()
+
+
+def test_no_interpreter_is_refused_before_any_download(
+    legacy_host: ReleaseHost, tmp_path: Path
+) -> None:
+    empty = tmp_path / "pyenv"
+    (empty / "versions").mkdir(parents=True)
+    env = hermetic_env(PYENV_ROOT=str(empty), PATH="/usr/bin:/bin")
+    prefix = tmp_path / "env"
+    result = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix)), env=env)
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr)
+    assert "no Python 3.7 interpreter found" in line
+    assert "--interpreter" in line
+    assert legacy_host.hits() == []
+    assert not prefix.exists()
+
+
+def test_a_json_refusal_is_one_error_document(index: GatedIndex, tmp_path: Path) -> None:
+    args = ["install", "--variant", "onnx-cpu", "--tag", "2.42.0", "--venv", str(tmp_path / "e")]
+    result = run_aimetenv(*args, "--python-version", "3.9", "--json")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["status"] == "error"
+    assert document["exit_code"] == 2
+    assert document["error"]["code"] == "python-mismatch"
+
+
+# the PyPI-shaped flow
+
+
+def test_install_then_already_installed_then_force(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--json"))
+    assert result.returncode == 0, tail(result.stderr)
+    document = json.loads(result.stdout)
+    assert document["schema"] == "aimetenv.install/1"
+    assert (document["status"], document["exit_code"], document["outcome"]) == (
+        "success",
+        0,
+        "installed",
+    )
+    assert document["target"]["prefix"] == str(prefix)
+    assert document["target"]["reason"] == "--venv given"
+    assert document["plan"]["tag"] == MODERN_TAG
+    assert document["smoke"]["ok"] is True
+    assert "no libpymo expected" in document["smoke"]["summary"]
+    assert document["next_step"]["needs_exports"] is False
+    assert document["receipt"] == str(prefix / "etc/aimetenv/receipt.json")
+    assert Path(document["log"]).is_file()
+    installed = pip_list(prefix)
+    assert installed["aimet-torch"] == "2.42.0"
+    assert installed["torch"] == "2.13.0"
+    receipt = receipt_of(prefix)
+    assert (receipt["tag"], receipt["variant"], receipt["installer"]) == (
+        MODERN_TAG,
+        "torch-cpu",
+        "pip",
+    )
+    first_finished = receipt["finished"]
+    asked = len(index.requests)
+    assert asked > 0
+
+    again = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    assert again.returncode == 0, again.stderr
+    assert "already installed" in again.stderr
+    assert "target: venv" in again.stderr
+    assert len(index.requests) == asked  # nothing fetched, pip not run
+    assert receipt_of(prefix)["finished"] == first_finished
+
+    forced = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--force"))
+    assert forced.returncode == 0, tail(forced.stderr)
+    assert "installed AIMET 2.42.0 torch-cpu" in forced.stderr
+    assert "reinstall aimet-torch==2.42.0 in place (--force)" in forced.stderr
+    assert "/simple/aimet-torch/" in index.requests[asked:]
+
+
+def test_dry_run_lists_exactly_the_commands_install_runs(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    dry = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--dry-run", "--json"))
+    assert dry.returncode == 0, dry.stderr
+    planned = [a["argv"] for a in json.loads(dry.stdout)["actions"] if a["argv"]]
+    assert index.requests == []
+    assert not prefix.exists()
+    done = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--json"))
+    assert done.returncode == 0, tail(done.stderr)
+    log = Path(json.loads(done.stdout)["log"]).read_text()
+    ran = [line[2:] for line in log.splitlines() if line.startswith("$ ")]
+    import shlex  # noqa: PLC0415  # only here
+
+    assert [shlex.split(line) for line in ran] == planned
+
+
+def test_pip_failure_shows_pips_last_lines_and_the_log(
+    modern: ModernRelease, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for wheel in (modern.torch, modern.torchvision):
+        (partial / wheel.name).write_bytes(wheel.read_bytes())
+    prefix = tmp_path / "env"
+    with GatedIndex(partial) as index:
+        result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    assert result.returncode == 4, result.stderr
+    errors = result.stderr[result.stderr.index("aimetenv: error:") :].splitlines()
+    assert errors[0].startswith("aimetenv: error: step 3/5 failed: install aimet-torch==2.42.0")
+    assert "(pip exit status 1)" in errors[0]
+    assert any("No matching distribution found for aimet-torch==2.42.0" in e for e in errors)
+    log = errors[-1].split("log: ", 1)[1]
+    assert "No matching distribution" in Path(log).read_text()
+    assert not (prefix / "etc/aimetenv/receipt.json").exists()
+
+
+def test_human_output_verbose_and_quiet(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "a"
+    loud = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "-v"))
+    assert loud.returncode == 0, tail(loud.stderr)
+    assert loud.stdout == ""
+    lines = loud.stderr.splitlines()
+    assert lines[0] == f"target: venv {prefix} (--venv given; will be created)"
+    assert lines[1].startswith("  new env from ")
+    assert "[1/5] create venv" in loud.stderr
+    assert "Successfully installed aimet-torch-2.42.0" in loud.stderr  # pip's own output
+    assert "smoke test: aimet_torch imports" in loud.stderr
+    assert "next: no exports are needed" in loud.stderr
+    quiet = run_aimetenv(*modern_args(index.url, "--venv", str(tmp_path / "b"), "-q"))
+    assert quiet.returncode == 0, quiet.stderr
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    assert (tmp_path / "b/etc/aimetenv/receipt.json").is_file()
+
+
+def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
+    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "env"
+    index.hold(modern.torch.name)
+    process = subprocess.Popen(
+        aimetenv_argv(*modern_args(index.url, "--venv", str(prefix))),
+        env=hermetic_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert index.wait_reached(), "pip never asked for the torch wheel"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert err.strip().endswith("aimetenv: interrupted; nothing half-written was left behind.")
+    assert "Traceback" not in err
+    assert not (prefix / "etc/aimetenv/receipt.json").exists()
+    assert "torch" not in pip_list(prefix)  # pip stopped before it changed anything
+    check = subprocess.run(
+        [str(venv_python(prefix)), "-m", "pip", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout
+
+    index.open_gate()
+    rerun = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    assert rerun.returncode == 0, tail(rerun.stderr)
+    assert "(--venv given; exists)" in rerun.stderr
+    assert receipt_of(prefix)["tag"] == MODERN_TAG
+
+
+def test_a_second_install_into_the_same_env_is_refused_as_busy(
+    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "env"
+    index.hold(modern.torch.name)
+    first = subprocess.Popen(
+        aimetenv_argv(*modern_args(index.url, "--venv", str(prefix))),
+        env=hermetic_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert index.wait_reached(), "pip never asked for the torch wheel"
+        second = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+        index.open_gate()
+        _out, err = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert second.returncode == 6, second.stderr
+    line = one_line(second.stderr)
+    assert f"another aimetenv process is installing into venv {prefix} (pid {first.pid})" in line
+    assert first.returncode == 0, tail(err)
+    assert receipt_of(prefix)["tag"] == MODERN_TAG
+
+
+def test_uv_installs_from_the_loopback_index(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--installer", "uv"))
+    assert result.returncode == 0, tail(result.stderr)
+    assert receipt_of(prefix)["installer"] == "uv"
+    dist_infos = list((prefix / "lib").glob("python3.*/site-packages/aimet_torch-2.42.0.dist-info"))
+    assert len(dist_infos) == 1
+    assert (dist_infos[0] / "INSTALLER").read_text().strip() == "uv"
+
+
+def test_uv_refuses_legacy_wheel_names(legacy_host: ReleaseHost, tmp_path: Path) -> None:
+    result = run_aimetenv(
+        *legacy_args(legacy_host, "--venv", str(tmp_path / "e"), "--installer", "uv")
+    )
+    assert result.returncode == 2
+    assert "its version is not PEP 440" in one_line(result.stderr)
+    assert legacy_host.hits() == []
+
+
+def test_pillow_simd_replaces_pillow(
+    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "env"
+    first = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    assert first.returncode == 0, tail(first.stderr)
+    subprocess.run(
+        [str(venv_python(prefix)), "-m", "pip", "install", "--no-index", str(modern.pillow)],
+        check=True,
+        capture_output=True,
+    )
+    assert "pillow" in pip_list(prefix)
+    env = hermetic_env(PIP_INDEX_URL=index.url)
+    result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--pillow-simd"), env=env)
+    assert result.returncode == 0, tail(result.stderr)
+    installed = pip_list(prefix)
+    assert "pillow" not in installed
+    assert installed["pillow-simd"] == "9.0.0.post1"
+    flavour = subprocess.run(
+        [str(venv_python(prefix)), "-c", "import PIL; print(PIL.FLAVOUR)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert flavour.stdout.strip() == "simd"
+    assert receipt_of(prefix)["extras"]["pillow_simd"] is True  # type: ignore[index]
+
+
+# the release-host flow
+
+
+def test_legacy_with_reqs_apt_line_and_next_step(legacy_host: ReleaseHost, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    result = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--with-reqs"))
+    assert result.returncode == 0, tail(result.stderr)
+    assert pip_list(prefix)["six"] == "1.16.0"
+    expected = [p for p in ("liblapacke", "liblapacke-dev", "coreutils") if not _deb_installed(p)]
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    if expected:
+        assert f"{sudo}apt-get install -y {' '.join(expected)}" in result.stderr
+    else:
+        assert "system packages from reqs_deb: all installed" in result.stderr
+    assert "-y -y" not in result.stderr
+    assert f"next: aimetenv env --venv {prefix} --write ~/.bashrc   (recommended)" in result.stderr
+    assert f'  or: eval "$(aimetenv env --venv {prefix})"' in result.stderr
+    assert "skipped: pip 22.0.4 is already inside <24.1" in result.stderr
+    assert "libpymo loads natively from" in result.stderr
+    extras = receipt_of(prefix)["extras"]
+    assert isinstance(extras, dict)
+    assert extras["with_reqs"] is True
+    assert extras["apt_missing"] == expected
+    assert [Path(p).name for p in extras["reqs_files"]] == ["reqs_pip_common.txt"]
+
+
+def _deb_installed(package: str) -> bool:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0 and result.stdout.strip().endswith(" installed")
+
+
+def test_wrong_python_is_refused_and_recreate_needs_a_yes(
+    legacy_host: ReleaseHost, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "env"
+    subprocess.run([str(_python311()), "-m", "venv", str(prefix)], check=True)
+    refused = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix)))
+    assert refused.returncode == 2
+    line = one_line(refused.stderr)
+    assert f"venv {prefix} has Python 3.11, but 1.16.2.py37 torch-cpu needs Python 3.7" in line
+    assert "--recreate" in line
+    unconfirmed = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--recreate"))
+    assert unconfirmed.returncode == 2
+    assert "Pass --yes to confirm" in unconfirmed.stderr.splitlines()[-1]
+    assert legacy_host.hits() == []
+    rebuilt = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--recreate", "--yes"))
+    assert rebuilt.returncode == 0, tail(rebuilt.stderr)
+    assert "-m venv --clear" in (Path(_log_of(rebuilt.stderr)).read_text())
+    assert receipt_of(prefix)["python_version"] == "3.7.16"
+
+
+def _python311() -> Path:
+    from support.envs import need_python  # noqa: PLC0415  # skip when absent
+
+    return need_python("3.11")
+
+
+def _log_of(stderr: str) -> str:
+    return next(
+        line.split("log: ", 1)[1] for line in stderr.splitlines() if line.startswith("log:")
+    )
+
+
+def test_wheel_dir_is_checked_before_anything_changes(
+    legacy_release: LegacyRelease, tmp_path: Path
+) -> None:
+    import hashlib  # noqa: PLC0415  # only here
+
+    house = tmp_path / "house"
+    house.mkdir()
+    files = []
+    for wheel in legacy_release.wheels:
+        data = wheel.read_bytes()
+        (house / wheel.name).write_bytes(data)
+        files.append(
+            {"filename": wheel.name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        )
+    manifest = {
+        "schema": "aimetenv.wheelhouse/1",
+        "tag": TAG,
+        "variant": VARIANT,
+        "source": "github",
+        "python": "3.7",
+        "glibc": "2.36",
+        "machine": "x86_64",
+        "created": "2026-01-01T00:00:00+00:00",
+        "dependencies": False,
+        "files": files,
+    }
+    (house / "manifest.json").write_text(json.dumps(manifest))
+    args = ["install", "--variant", VARIANT, "--tag", TAG, "--wheel-dir", str(house)]
+    damaged = house / legacy_release.meta.name
+    original = damaged.read_bytes()
+    damaged.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    prefix = tmp_path / "env"
+    refused = run_aimetenv(*args, "--venv", str(prefix))
+    assert refused.returncode == 5, refused.stderr
+    assert legacy_release.meta.name in refused.stderr.splitlines()[-1]
+    assert not prefix.exists()
+    damaged.write_bytes(original)
+    result = run_aimetenv(*args, "--venv", str(prefix))
+    assert result.returncode == 0, tail(result.stderr)
+    files_recorded = receipt_of(prefix)["files"]
+    assert isinstance(files_recorded, list)
+    assert [f["sha256"] for f in files_recorded] == [f["sha256"] for f in files]
