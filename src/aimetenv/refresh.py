@@ -267,12 +267,13 @@ def get_json(client: HttpClient, url: str) -> tuple[Any, requests.Response]:
             retry = client.retry_status(response)
             if retry is not None:
                 raise retry
-            if response.status_code != 200:  # noqa: PLR2004  # OK
+            status = response.status_code
+            if status != 200:  # noqa: PLR2004  # OK
                 raise NetworkError(
-                    f"{url} answered {response.status_code} {response.reason or ''}".rstrip(),
+                    f"{url} answered {status} {response.reason or ''}".rstrip(),
                     hint="Check --github-api / --pypi-url (or AIMETENV_GITHUB_API / "
                     "AIMETENV_PYPI_JSON).",
-                    code="not-found" if response.status_code == 404 else "http-error",  # noqa: PLR2004
+                    code="not-found" if status in (404, 410) else f"http-{status}",
                 )
             try:
                 return response.json(), response
