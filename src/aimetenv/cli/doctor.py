@@ -1,13 +1,223 @@
-"""``aimetenv doctor``: placeholder until the command lands."""
+"""``aimetenv doctor``: is an AIMET environment healthy, and if not, why and how to fix it."""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING, Annotated, Optional
 
-from aimetenv.cli.common import guarded
+import typer
+
+from aimetenv.cli.common import guarded, settings_of
+from aimetenv.cli.options import (
+    JsonOpt,
+    NameOpt,
+    NoColorOpt,
+    PrefixOpt,
+    PythonPathOpt,
+    QuietOpt,
+    VenvOpt,
+    VerboseOpt,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
+
+    from aimetenv.catalog.model import Catalog
+    from aimetenv.doctor.model import CheckResult
+    from aimetenv.render.console import Settings
+
+CheckOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--check",
+        help="Run only this check (and the checks it requires); repeat for more. See --list.",
+        show_default=False,
+    ),
+]
+ListOpt = Annotated[bool, typer.Option("--list", help="List the checks in order and run nothing.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")]
+DeepOpt = Annotated[
+    bool,
+    typer.Option(
+        "--deep", help="Also run a tiny real quantization on the CPU and compare it with fp32."
+    ),
+]
+TagCheckOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tag",
+        help="Check against this release instead of the receipt or the installed files "
+        "(with --variant).",
+        show_default=False,
+    ),
+]
+VariantCheckOpt = Annotated[
+    Optional[str],
+    typer.Option("--variant", help="The variant for --tag, e.g. torch-cpu.", show_default=False),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1.0,
+        help="Seconds the import check may take (importing AIMET takes about 10 s on 2 cores).",
+    ),
+]
 
 
 @guarded("doctor")
-def doctor() -> int:
-    """Not available in this build yet."""
+def doctor(  # one parameter per option
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    venv: VenvOpt = None,
+    python: PythonPathOpt = None,
+    check: CheckOpt = None,
+    list_checks: ListOpt = False,
+    strict: StrictOpt = False,
+    deep: DeepOpt = False,
+    tag: TagCheckOpt = None,
+    variant: VariantCheckOpt = None,
+    timeout: TimeoutOpt = 180.0,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = 0,
+    no_color: NoColorOpt = False,
+) -> int:
+    """Check an AIMET environment and say what is wrong and how to fix it.
+
+    The environment: -n/-p/--venv/--python, else the active conda env, else $VIRTUAL_ENV,
+    else the one aimetenv installed last, else the Python aimetenv runs on. Checks that load
+    code run in that environment's interpreter with your environment variables as they are.
+    Exit 0 when no check failed (warnings too fail with --strict), 1 when one did, 2 for bad
+    usage. With --json, stdout holds one document (schema aimetenv.doctor/1).
+    """
+    from aimetenv.doctor.checks import ALL_CHECKS
+    from aimetenv.doctor.engine import select_checks
+    from aimetenv.render.console import make_consoles
+    from aimetenv.render.doctor import checks_document, checks_table
+    from aimetenv.render.jsonout import dumps
+
+    settings = settings_of(
+        json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
+    )
+    out, err = make_consoles(settings)
+    names = tuple(check or ())
+    chosen = select_checks(ALL_CHECKS, names, deep=deep)
+    if list_checks:
+        listed = chosen if names else ALL_CHECKS
+        if settings.json:
+            out.file.write(dumps(checks_document(listed)))
+        else:
+            out.print(checks_table(listed))
+        return 0
+    return _run(
+        names=names,
+        flags=(name, prefix, venv, python),
+        release=(tag, variant),
+        strict=strict,
+        deep=deep,
+        timeout=timeout,
+        settings=settings,
+        consoles=(out, err),
+    )
+
+
+def _run(  # the parsed options, passed on as values
+    *,
+    names: tuple[str, ...],
+    flags: tuple[Optional[str], Optional[str], Optional[str], Optional[str]],
+    release: tuple[Optional[str], Optional[str]],
+    strict: bool,
+    deep: bool,
+    timeout: float,
+    settings: "Settings",
+    consoles: "tuple[Console, Console]",
+) -> int:
+    import os
+    import sys
+    from pathlib import Path
+
+    from aimetenv.doctor.checks import ALL_CHECKS
+    from aimetenv.doctor.context import DoctorContext, DoctorSettings, choose_target, target_flags
+    from aimetenv.doctor.engine import run_doctor
+    from aimetenv.errors import UsageError
+    from aimetenv.paths import state_dir
+    from aimetenv.planning import load_user_catalog
+    from aimetenv.render.doctor import doctor_document, doctor_text
+    from aimetenv.render.jsonout import dumps
+    from aimetenv.runner import SubprocessRunner
+    from aimetenv.targets import TargetRequest
+
+    out, err = consoles
+    override = _release_override(*release, load_user_catalog)
+    runner = SubprocessRunner()
+    environ = dict(os.environ)
+    name, prefix, venv, python = flags
+    target = choose_target(
+        TargetRequest(name=name, prefix=prefix, venv=venv, python=python),
+        environ=environ,
+        runner=runner,
+        state_dir=state_dir(),
+        current_python=Path(sys.executable),
+    )
+    if (
+        target.kind in ("venv", "conda")
+        and target.prefix is not None
+        and not target.prefix.is_dir()
+    ):
+        raise UsageError(
+            f"there is no environment at {target.prefix} ({target.reason})",
+            hint="Name an existing environment, or create one with 'aimetenv install'.",
+            code="no-env",
+        )
+    if target.kind == "python" and not target.python.exists():
+        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
+    ctx = DoctorContext(
+        target,
+        runner,
+        environ=environ,
+        cwd=str(Path.cwd()),
+        state_dir=state_dir(),
+        catalog=load_user_catalog,
+        settings=DoctorSettings(
+            deep=deep, strict=strict, import_timeout=timeout, release_override=override
+        ),
+        target_flags=target_flags(target),
+    )
+    show_progress = not settings.json and not settings.quiet and err.is_terminal
+    if show_progress:
+        with err.status(f"checking {target.label} ...") as status:
+            done: list[str] = []
+
+            def progress(result: "CheckResult") -> None:
+                done.append(result.check_id)
+                status.update(f"checking {target.label} ... {len(done)} checks done")
+
+            report = run_doctor(ctx, ALL_CHECKS, names=names, on_result=progress)
+    else:
+        report = run_doctor(ctx, ALL_CHECKS, names=names)
+    if settings.json:
+        out.file.write(dumps(doctor_document(report)))
+    elif not settings.quiet or report.exit_code:
+        header, table, footer = doctor_text(report, verbose=settings.verbose)
+        out.print(header, end="")
+        out.print(table)
+        out.print(footer, end="")
+    return int(report.exit_code)
+
+
+def _release_override(
+    tag: Optional[str], variant: Optional[str], catalog: "Callable[[], Catalog]"
+) -> Optional[tuple[str, str]]:
+    from aimetenv.catalog.lookup import find_release, find_variant
     from aimetenv.errors import UsageError
 
-    raise UsageError("'aimetenv doctor' is not available in this build yet", code="not-implemented")
+    if tag is None and variant is None:
+        return None
+    if tag is None or variant is None:
+        raise UsageError(
+            "--tag and --variant go together", hint="Give both, or neither.", code="bad-release"
+        )
+    loaded = catalog()
+    release = find_release(loaded, tag)
+    found = find_variant(loaded, release, variant)
+    return release.tag, found.id

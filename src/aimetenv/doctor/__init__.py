@@ -1,0 +1,3 @@
+"""``aimetenv doctor``: is an AIMET environment healthy, and if not, why."""
+
+from __future__ import annotations

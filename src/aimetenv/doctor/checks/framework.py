@@ -1,0 +1,238 @@
+"""Check: the deep-learning frameworks next to AIMET, against the release's pins and each other.
+
+torch and torchvision must come from the same build: a CUDA torchvision next to a CPU torch
+imports with ``RuntimeError: operator torchvision::nms does not exist`` while ``pip check`` says
+all is well (the PyPI torchvision is a CUDA build; the CPU torch comes from another index).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+from aimetenv.doctor.inspect import dist_version, torch_build, torchvision_build
+from aimetenv.doctor.model import SEVERITY, Check, CheckResult, Status
+
+if TYPE_CHECKING:
+    from aimetenv.doctor.context import DoctorContext
+
+ID = "framework"
+FRAMEWORK_DISTS = (
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "onnx",
+    "onnxruntime",
+    "onnxruntime-gpu",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+)
+# What each AIMET framework needs importable; a tuple lists alternatives.
+NEEDS = {
+    "torch": (("torch",), ("torchvision",)),
+    "onnx": (("onnx",), ("onnxruntime", "onnxruntime-gpu")),
+    "tf": (("tensorflow", "tensorflow-cpu", "tensorflow-gpu"),),
+}
+TORCH_FIND_LINKS = "https://download.pytorch.org/whl/torch_stable.html"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+@dataclass(frozen=True)
+class _Issue:
+    status: Status
+    line: str
+    hint: str
+
+
+def same_version(installed: str, pinned: str) -> bool:
+    """``1.7.1+cpu`` against the pin ``1.7.1+cpu`` (PEP 440 equality, text as a fallback)."""
+    try:
+        return Version(installed) == Version(pinned)
+    except InvalidVersion:
+        return installed == pinned
+
+
+def torchvision_pairs(torch: str, torchvision: str) -> bool | None:
+    """Whether the torchvision release belongs to the torch release (None when unknown).
+
+    torch 1.x pairs with torchvision 0.(x+1) (1.7 - 0.8, 1.13 - 0.14); torch 2.x with
+    0.(x+15) (2.1 - 0.16, 2.13 - 0.28).
+    """
+    try:
+        t = Version(torch).release
+        v = Version(torchvision).release
+    except InvalidVersion:
+        return None
+    if len(t) < 2 or len(v) < 2 or v[0] != 0:  # noqa: PLR2004
+        return None
+    if t[0] == 1:
+        return v[1] == t[1] + 1
+    if t[0] == 2:  # noqa: PLR2004
+        return v[1] == t[1] + 15
+    return None
+
+
+def _pip(ctx: DoctorContext, *args: str) -> str:
+    python = shlex.quote(str(ctx.target.python))
+    return f"{python} -m pip install " + " ".join(shlex.quote(a) for a in args)
+
+
+def _installed(ctx: DoctorContext) -> dict[str, str]:
+    found = {}
+    for name in FRAMEWORK_DISTS:
+        version = dist_version(ctx.facts, name)
+        if version is not None:
+            found[name] = version
+    return found
+
+
+def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
+    info = ctx.release()
+    issues: list[_Issue] = []
+    if info is None:
+        return issues
+    pins = dict(info.plan.pins) if info.plan else {}
+    for framework in info.variant.frameworks:
+        for alternatives in NEEDS.get(framework, ()):
+            if any(name in installed for name in alternatives):
+                continue
+            name = alternatives[0]
+            requirement = f"{name}=={pins[name]}" if name in pins else name
+            extra = ("-f", TORCH_FIND_LINKS) if "+" in requirement else ()
+            issues.append(
+                _Issue(
+                    Status.FAIL,
+                    f"{name} is not installed ({info.summary.tag} {info.summary.variant} needs it)",
+                    _pip(ctx, requirement, *extra),
+                )
+            )
+    for name, pinned in pins.items():
+        if name not in FRAMEWORK_DISTS or name not in installed:
+            continue
+        if not same_version(installed[name], pinned):
+            extra = ("-f", TORCH_FIND_LINKS) if "+" in pinned else ()
+            issues.append(
+                _Issue(
+                    Status.WARN,
+                    f"{name} {installed[name]} is installed; {info.summary.tag} was built and "
+                    f"tested with {pinned}",
+                    _pip(ctx, f"{name}=={pinned}", *extra),
+                )
+            )
+    return issues
+
+
+def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
+    issues: list[_Issue] = []
+    if "torch" not in installed or "torchvision" not in installed:
+        return issues
+    torch = torch_build(ctx.facts)
+    vision = torchvision_build(ctx.facts, ctx.elves)
+    info = ctx.release()
+    torch_variant = info is None or "torch" in info.variant.frameworks
+    pair = (
+        f"torchvision {installed['torchvision']} ({vision} build) next to torch "
+        f"{installed['torch']} ({torch} build)"
+    )
+    if torch == "cpu" and vision == "cuda":
+        if torch_variant:
+            status = Status.FAIL
+            effect = (
+                "import torchvision (and so aimet_torch) dies with "
+                "'operator torchvision::nms does not exist'"
+            )
+        else:
+            status = Status.WARN
+            effect = "import torchvision would fail; aimet_onnx does not import it, so AIMET works"
+        issues.append(
+            _Issue(
+                status,
+                f"{pair}: {effect}",
+                "Install both from one index, e.g. the CPU builds: "
+                + _pip(ctx, "--force-reinstall", "--no-deps", "--index-url", TORCH_CPU_INDEX,
+                       f"torch=={installed['torch']}", "torchvision"),
+            )
+        )  # fmt: skip
+    elif torch == "cuda" and vision == "cpu":
+        issues.append(
+            _Issue(
+                Status.WARN,
+                f"{pair}: torchvision's CUDA operators are missing",
+                "Install torchvision from the index torch came from.",
+            )
+        )
+    if torchvision_pairs(installed["torch"], installed["torchvision"]) is False:
+        issues.append(
+            _Issue(
+                Status.WARN,
+                f"torchvision {installed['torchvision']} does not belong to torch "
+                f"{installed['torch']}",
+                "Install the torchvision release made for this torch (see "
+                "https://github.com/pytorch/vision#installation).",
+            )
+        )
+    return issues
+
+
+def check_framework(ctx: DoctorContext) -> CheckResult:
+    """torch/torchvision/onnx/onnxruntime/tensorflow against the pins, and torch against torchvision."""
+    installed = _installed(ctx)
+    issues = _pin_issues(ctx, installed) + _build_issues(ctx, installed)
+    if "onnxruntime" in installed and "onnxruntime-gpu" in installed:
+        issues.append(
+            _Issue(
+                Status.WARN,
+                "onnxruntime and onnxruntime-gpu are both installed; they share one package "
+                "folder and the last one installed wins",
+                f"{shlex.quote(str(ctx.target.python))} -m pip uninstall -y onnxruntime "
+                "onnxruntime-gpu, then install the one the variant needs",
+            )
+        )
+    info = ctx.release()
+    if (
+        info is not None
+        and "onnx" in info.variant.frameworks
+        and info.variant.accelerator == "gpu"
+        and "onnxruntime" in installed
+        and "onnxruntime-gpu" not in installed
+    ):
+        issues.append(
+            _Issue(
+                Status.WARN,
+                "a gpu variant with the CPU onnxruntime: onnx models will run on the CPU",
+                _pip(ctx, "onnxruntime-gpu"),
+            )
+        )
+    facts = dict(installed)
+    builds = {
+        "torch_build": torch_build(ctx.facts),
+        "torchvision_build": torchvision_build(ctx.facts, ctx.elves),
+    }
+    shown = ", ".join(f"{k} {v}" for k, v in installed.items()) or "no framework installed"
+    if not issues:
+        return CheckResult(ID, Status.OK, shown, facts={**facts, **builds})
+    issues.sort(key=lambda i: -SEVERITY[i.status])
+    worst = issues[0]
+    more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+    return CheckResult(
+        ID,
+        worst.status,
+        worst.line + more,
+        hint=worst.hint,
+        details=(
+            f"installed: {shown}",
+            *(f"{i.status.value}: {i.line}; fix: {i.hint}" for i in issues),
+        ),
+        facts={**facts, **builds},
+    )
+
+
+FRAMEWORK = Check(
+    ID, "framework versions and builds fit AIMET", check_framework, requires=("interpreter",)
+)
+
+__all__ = ["FRAMEWORK", "check_framework", "same_version", "torchvision_pairs"]

@@ -1,0 +1,310 @@
+"""Small programs the doctor runs inside the target interpreter, and how their answers are read.
+
+Each program prints one JSON document between two random cookie lines given on its command
+line, so whatever the imported packages print (AIMET prints warnings to stdout) cannot corrupt
+the answer. The programs run on Python 3.6 and newer.
+
+- ``native``: load one native module the way its package would, but without running the
+  package's ``__init__`` (which takes seconds for aimet_onnx): its parent packages are stood in
+  by empty package objects with the real search path, so the module's own relative imports work.
+  The answer says whether an extension module loaded and, if not, the real ImportError.
+- ``imports``: import each AIMET package for real, with the error and the traceback's tail.
+- ``quantize`` (``--deep``): a tiny quantization on the CPU, torch or onnx flavour.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from aimetenv.doctor.context import DoctorContext
+    from aimetenv.runner import Completed
+
+_PRELUDE = r"""
+import json, sys, time, traceback
+BEGIN, END = sys.argv[1], sys.argv[2]
+
+
+def answer(document):
+    sys.stdout.write("\n" + BEGIN + "\n" + json.dumps(document) + "\n" + END + "\n")
+    sys.stdout.flush()
+
+
+def failure(error):
+    # The frames of this program and of importlib say nothing about the user's problem.
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith("<") and "importlib" not in frame.filename
+    ]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(error), error)
+    text = "".join(lines).rstrip().splitlines()
+    return {
+        "ok": False,
+        "error_type": type(error).__name__,
+        "error": ("%s: %s" % (type(error).__name__, error)).strip(),
+        "traceback": text[-12:],
+    }
+"""
+
+NATIVE_PROGRAM = (
+    _PRELUDE
+    + r"""
+import importlib, importlib.machinery, types
+
+
+def stand_in_parents(name):
+    parts = name.split(".")
+    path = None
+    for index in range(len(parts) - 1):
+        package = ".".join(parts[: index + 1])
+        module = sys.modules.get(package)
+        if module is None:
+            spec = importlib.machinery.PathFinder.find_spec(package, path)
+            if spec is None or spec.submodule_search_locations is None:
+                raise ModuleNotFoundError("No module named %r" % package, name=package)
+            module = types.ModuleType(package)
+            module.__path__ = list(spec.submodule_search_locations)
+            module.__package__ = package
+            module.__file__ = spec.origin
+            sys.modules[package] = module
+        path = getattr(module, "__path__", None)
+
+
+def main():
+    name = sys.argv[3]
+    start = time.time()
+    try:
+        stand_in_parents(name)
+        module = importlib.import_module(name)
+    except BaseException as error:
+        document = failure(error)
+    else:
+        loader = getattr(module, "__loader__", None)
+        document = {
+            "ok": True,
+            "file": getattr(module, "__file__", None),
+            "extension": isinstance(loader, importlib.machinery.ExtensionFileLoader),
+            "has_tfencoding": hasattr(module, "TfEncoding"),
+        }
+    document["seconds"] = round(time.time() - start, 3)
+    document["module"] = name
+    document["ext_suffixes"] = list(importlib.machinery.EXTENSION_SUFFIXES)
+    answer(document)
+
+
+main()
+"""
+)
+
+IMPORTS_PROGRAM = (
+    _PRELUDE
+    + r"""
+import importlib
+
+
+def main():
+    results = []
+    for name in sys.argv[3:]:
+        start = time.time()
+        try:
+            module = importlib.import_module(name)
+        except BaseException as error:
+            item = failure(error)
+        else:
+            item = {
+                "ok": True,
+                "file": getattr(module, "__file__", None),
+                "version": str(getattr(module, "__version__", "") or "") or None,
+            }
+        item["module"] = name
+        item["seconds"] = round(time.time() - start, 3)
+        results.append(item)
+    answer({"ok": all(r["ok"] for r in results), "imports": results})
+
+
+main()
+"""
+)
+
+_QUANTIZE_TORCH = r"""
+def run():
+    import torch
+    from aimet_torch.quantsim import QuantizationSimModel
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4)
+    ).eval()
+    x = torch.randn(4, 8)
+    with torch.no_grad():
+        reference = model(x)
+    sim = QuantizationSimModel(model, dummy_input=x, default_param_bw=8, default_output_bw=8)
+
+    def forward(m, *_):
+        with torch.no_grad():
+            m(x)
+
+    try:
+        sim.compute_encodings(forward)
+    except TypeError:
+        sim.compute_encodings(forward, None)
+    with torch.no_grad():
+        quantized = sim.model(x)
+    diff = float((reference - quantized).abs().max())
+    return {"max_abs_diff": diff, "reference_max": float(reference.abs().max()),
+            "api": "aimet_torch.quantsim.QuantizationSimModel"}
+"""
+
+_QUANTIZE_ONNX = r"""
+def run():
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    import onnxruntime as ort
+    from aimet_onnx.quantsim import QuantizationSimModel
+    rng = np.random.RandomState(0)
+    w1 = numpy_helper.from_array(rng.randn(8, 16).astype(np.float32), "w1")
+    b1 = numpy_helper.from_array(rng.randn(16).astype(np.float32), "b1")
+    w2 = numpy_helper.from_array(rng.randn(16, 4).astype(np.float32), "w2")
+    b2 = numpy_helper.from_array(rng.randn(4).astype(np.float32), "b2")
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"),
+            helper.make_node("Relu", ["h"], ["r"], name="relu"),
+            helper.make_node("Gemm", ["r", "w2", "b2"], ["y"], name="fc2"),
+        ],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4])],
+        [w1, b1, w2, b2],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    x = rng.randn(4, 8).astype(np.float32)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    reference = session.run(None, {"x": x})[0]
+    try:
+        sim = QuantizationSimModel(model, param_type="int8", activation_type="int8",
+                                   providers=["CPUExecutionProvider"])
+        sim.compute_encodings([{"x": x}])
+        api = "QuantizationSimModel(param_type=, activation_type=)"
+    except TypeError:
+        sim = QuantizationSimModel(model, dummy_input={"x": x}, default_param_bw=8,
+                                   default_activation_bw=8)
+        sim.compute_encodings(lambda s, _: s.run(None, {"x": x}), None)
+        api = "QuantizationSimModel(default_param_bw=, default_activation_bw=)"
+    quantized = sim.session.run(None, {"x": x})[0]
+    diff = float(np.abs(reference - quantized).max())
+    return {"max_abs_diff": diff, "reference_max": float(np.abs(reference).max()), "api": api}
+"""
+
+_QUANTIZE_MAIN = r"""
+def main():
+    start = time.time()
+    try:
+        document = run()
+        document["ok"] = True
+    except BaseException as error:
+        document = failure(error)
+    document["seconds"] = round(time.time() - start, 3)
+    answer(document)
+
+
+main()
+"""
+
+QUANTIZE_PROGRAMS = {
+    "torch": _PRELUDE + _QUANTIZE_TORCH + _QUANTIZE_MAIN,
+    "onnx": _PRELUDE + _QUANTIZE_ONNX + _QUANTIZE_MAIN,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a program said, or why it said nothing usable."""
+
+    document: Mapping[str, Any] | None
+    completed: Completed
+    problem: str | None = None
+    """Set when there is no document: a time-out, a crash of the interpreter, garbage."""
+    output_tail: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """The program ran and reported success."""
+        return self.document is not None and bool(self.document.get("ok"))
+
+
+def read_answer(completed: Completed, begin: str, end: str) -> Answer:
+    """The JSON document between the cookies, or the reason there is none."""
+    tail = tuple(completed.tail(12).splitlines())
+    if completed.timed_out:
+        seconds = completed.command.timeout or 0
+        return Answer(None, completed, f"did not finish within {seconds:.0f} s", tail)
+    text = completed.stdout
+    if begin in text and end in text:
+        body = text.split(begin, 1)[1].split(end, 1)[0].strip()
+        try:
+            document = json.loads(body)
+        except json.JSONDecodeError:
+            document = None
+        if isinstance(document, dict):
+            return Answer(document, completed, None, tail)
+    if completed.returncode < 0:
+        problem = f"the interpreter was killed by signal {-completed.returncode}"
+    else:
+        problem = f"the interpreter exited with status {completed.returncode} without an answer"
+    return Answer(None, completed, problem, tail)
+
+
+def run_program(
+    ctx: DoctorContext,
+    program: str,
+    *args: str,
+    timeout: float,
+    env: Mapping[str, str | None] | None = None,
+) -> Answer:
+    """Run one program in the target, as the user would (plus ``env``), and read its answer."""
+    begin = "AIMETENV-DOCTOR-BEGIN-" + secrets.token_hex(8)
+    end = "AIMETENV-DOCTOR-END-" + secrets.token_hex(8)
+    completed = ctx.run_python(program, begin, end, *args, timeout=timeout, env=env)
+    return read_answer(completed, begin, end)
+
+
+def load_native(
+    ctx: DoctorContext, module: str, env: Mapping[str, str | None] | None = None
+) -> Answer:
+    """Load ``module`` (a native extension) in the target without its packages' ``__init__``."""
+    return run_program(ctx, NATIVE_PROGRAM, module, timeout=ctx.settings.native_timeout, env=env)
+
+
+def import_packages(
+    ctx: DoctorContext, packages: tuple[str, ...], env: Mapping[str, str | None] | None = None
+) -> Answer:
+    """Import each package for real in the target."""
+    return run_program(
+        ctx, IMPORTS_PROGRAM, *packages, timeout=ctx.settings.import_timeout, env=env
+    )
+
+
+def quantize(ctx: DoctorContext, framework: str) -> Answer:
+    """Run the tiny quantization for ``framework`` (``torch`` or ``onnx``) in the target."""
+    return run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=ctx.settings.deep_timeout)
+
+
+__all__ = [
+    "IMPORTS_PROGRAM",
+    "NATIVE_PROGRAM",
+    "QUANTIZE_PROGRAMS",
+    "Answer",
+    "import_packages",
+    "load_native",
+    "quantize",
+    "read_answer",
+    "run_program",
+]

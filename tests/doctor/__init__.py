@@ -1,0 +1,1 @@
+"""Tests of aimetenv doctor, mirroring src/aimetenv/doctor."""

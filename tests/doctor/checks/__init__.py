@@ -1,0 +1,1 @@
+"""Tests of the doctor checks, one module per check."""

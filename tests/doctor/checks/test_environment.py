@@ -1,0 +1,104 @@
+"""The environment check: needed exports present, nothing shadowing, no harmful folders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aimetenv.doctor.checks.environment import check_environment
+from aimetenv.doctor.context import DoctorSettings
+from aimetenv.doctor.model import Status
+from support.doctor_envs import legacy_exports, shadow_overlay
+from support.envs import site_packages
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from support.doctor_envs import MakeContext
+
+
+def test_missing_exports(make_ctx: MakeContext, plain_legacy_env: Path) -> None:
+    result = check_environment(make_ctx(plain_legacy_env))
+    assert result.status is Status.FAIL
+    assert result.summary.startswith(
+        "1.16.2.py37 needs exports that are not set: PYTHONPATH lacks "
+    )
+    assert result.hint is not None
+    assert "aimetenv env --venv" in result.hint
+
+
+def test_exports_set(
+    make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in legacy_exports(plain_legacy_env).items():
+        monkeypatch.setenv(name, value)
+    result = check_environment(make_ctx(plain_legacy_env))
+    assert result.status is Status.OK
+    assert result.summary == "the release's exports are set; nothing shadows the installed packages"
+
+
+def test_pythonpath_shadows_the_installed_package(
+    make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    exports = legacy_exports(plain_legacy_env)
+    overlay = shadow_overlay(tmp_path / "overlay")
+    monkeypatch.setenv("LD_LIBRARY_PATH", exports["LD_LIBRARY_PATH"])
+    monkeypatch.setenv("PYTHONPATH", f"{overlay}:{exports['PYTHONPATH']}")
+    result = check_environment(make_ctx(plain_legacy_env))
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        f"aimet_torch is imported from {overlay / 'aimet_torch' / '__init__.py'} (PYTHONPATH), "
+        f"not from the installed release in {site_packages(plain_legacy_env)}"
+    )
+    assert result.hint == (
+        f"take {overlay} off PYTHONPATH: export PYTHONPATH={exports['PYTHONPATH']}"
+    )
+
+
+def test_a_copy_in_the_current_folder_shadows_too(
+    make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in legacy_exports(plain_legacy_env).items():
+        monkeypatch.setenv(name, value)
+    workdir = shadow_overlay(tmp_path / "checkout")
+    result = check_environment(make_ctx(plain_legacy_env, cwd=workdir))
+    assert result.status is Status.FAIL
+    assert "(the current folder)" in result.summary
+    assert result.hint == f"run Python from another folder than {workdir}, or rename the copy in it"
+
+
+def test_old_libstdcxx_and_a_missing_folder(
+    make_ctx: MakeContext,
+    plain_legacy_env: Path,
+    old_libstdcxx: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exports = legacy_exports(plain_legacy_env)
+    monkeypatch.setenv("PYTHONPATH", exports["PYTHONPATH"])
+    monkeypatch.setenv(
+        "LD_LIBRARY_PATH", f"/no/such/folder:{old_libstdcxx}:{exports['LD_LIBRARY_PATH']}"
+    )
+    result = check_environment(make_ctx(plain_legacy_env))
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        f"LD_LIBRARY_PATH puts {old_libstdcxx / 'libstdc++.so.6'} (up to GLIBCXX_3.4.28) before "
+        "the system's; AIMET needs GLIBCXX_3.4.29 (and 1 more)"
+    )
+    assert any("/no/such/folder, which does not exist" in line for line in result.details)
+
+
+def test_leftover_1x_pythonpath_for_a_2x_release(
+    make_ctx: MakeContext, bare_venv: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    old = tmp_path / "site-packages" / "aimet_common" / "x86_64-linux-gnu"
+    old.mkdir(parents=True)
+    monkeypatch.setenv("PYTHONPATH", str(old))
+    ctx = make_ctx(bare_venv, settings=DoctorSettings(release_override=("2.42.0", "onnx-cpu")))
+    result = check_environment(ctx)
+    assert result.status is Status.WARN
+    assert result.summary == (
+        f"PYTHONPATH names {old}: 2.42.0 needs no PYTHONPATH, and the 1.x-style exports can "
+        "shadow its packages"
+    )
+    assert result.hint == "unset PYTHONPATH"
