@@ -1,4 +1,4 @@
-"""The programs doctor runs inside target interpreters work on every Python from 3.6 to 3.13."""
+"""The --deep programs run on every Python from 3.6 to 3.13 and always answer, even on failure."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from aimetenv.doctor.loading import import_packages, load_native, read_answer
+from aimetenv.doctor.loading import QUANTIZE_PROGRAMS, read_answer, run_program
 from aimetenv.runner import Command, Completed
 from support.envs import need_python
 
@@ -16,60 +16,31 @@ if TYPE_CHECKING:
     from support.doctor_envs import MakeContext
 
 
-@pytest.fixture
-def package(tmp_path: Path) -> Path:
-    """A package whose __init__ raises: loading a submodule must not run it."""
-    root = tmp_path / "pkgs"
-    (root / "outer" / "inner").mkdir(parents=True)
-    (root / "outer" / "__init__.py").write_text("raise RuntimeError('outer __init__ ran')\n")
-    (root / "outer" / "inner" / "__init__.py").write_text("raise RuntimeError('inner ran')\n")
-    (root / "outer" / "inner" / "mod.py").write_text("from . import helper\nVALUE = helper.VALUE\n")
-    (root / "outer" / "inner" / "helper.py").write_text("VALUE = 42\n")
-    (root / "broken.py").write_text("import does_not_exist_anywhere\n")
-    return root
-
-
 @pytest.mark.parametrize("version", ["3.6", "3.13"])
-def test_native_program_on_old_and_new_python(
-    version: str, make_ctx: MakeContext, package: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("framework", ["torch", "onnx"])
+def test_quantize_program_reports_the_real_error(
+    version: str,
+    framework: str,
+    make_ctx: MakeContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    python = need_python(version)
-    monkeypatch.setenv("PYTHONPATH", str(package))
-    ctx = make_ctx(python=python, kind="python")
-    inner = load_native(ctx, "outer.inner.mod")
-    assert inner.ok, inner
-    assert inner.document is not None
-    assert inner.document["extension"] is False  # a .py file, which is never libpymo
-    extension = load_native(ctx, "_csv")
-    assert extension.document is not None
-    assert extension.document["extension"] is True
-    missing = load_native(ctx, "outer.nothing_here")
-    assert missing.document is not None
-    assert not missing.ok
-    assert missing.document["error"] == "ModuleNotFoundError: No module named 'outer.nothing_here'"
-
-
-@pytest.mark.parametrize("version", ["3.6", "3.13"])
-def test_import_program_reports_the_real_error(
-    version: str, make_ctx: MakeContext, package: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(package))
+    # The program's first import fails the way a broken install does, first on the import path.
+    first = {"torch": "torch", "onnx": "numpy"}[framework]
+    (tmp_path / f"{first}.py").write_text("raise ImportError('libfake.so.1: cannot open')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     ctx = make_ctx(python=need_python(version), kind="python")
-    answer = import_packages(ctx, ("json", "broken"))
-    assert answer.document is not None
+    answer = run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=120)
+    assert answer.document is not None, answer.problem
     assert not answer.ok
-    good, bad = answer.document["imports"]
-    assert good["ok"]
-    assert not bad["ok"]
-    assert bad["error"] == "ModuleNotFoundError: No module named 'does_not_exist_anywhere'"
-    assert any("broken.py" in line for line in bad["traceback"])
-    assert not any("importlib" in line for line in bad["traceback"])
+    assert answer.document["error"] == "ImportError: libfake.so.1: cannot open"
+    assert any(f"{first}.py" in line for line in answer.document["traceback"])
+    assert not any("importlib" in line for line in answer.document["traceback"])
 
 
 def test_noise_on_stdout_does_not_hide_the_answer() -> None:
-    begin, end = "B-1", "E-1"
     text = 'Unable to import cvxpy\nB-1\n{"ok": true}\nE-1\nbye\n'
-    answer = read_answer(Completed(Command(argv=("x",)), 0, text, "", 0.1), begin, end)
+    answer = read_answer(Completed(Command(argv=("x",)), 0, text, "", 0.1), "B-1", "E-1")
     assert answer.ok
 
 

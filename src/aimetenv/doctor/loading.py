@@ -1,15 +1,9 @@
-"""Small programs the doctor runs inside the target interpreter, and how their answers are read.
+"""The programs ``--deep`` runs inside the target interpreter, and how their answers are read.
 
-Each program prints one JSON document between two random cookie lines given on its command
-line, so whatever the imported packages print (AIMET prints warnings to stdout) cannot corrupt
-the answer. The programs run on Python 3.6 and newer.
-
-- ``native``: load one native module the way its package would, but without running the
-  package's ``__init__`` (which takes seconds for aimet_onnx): its parent packages are stood in
-  by empty package objects with the real search path, so the module's own relative imports work.
-  The answer says whether an extension module loaded and, if not, the real ImportError.
-- ``imports``: import each AIMET package for real, with the error and the traceback's tail.
-- ``quantize`` (``--deep``): a tiny quantization on the CPU, torch or onnx flavour.
+A tiny quantization on the CPU, torch or onnx flavour (the imports and the libpymo load are the
+install smoke test's, ``aimetenv.smoke``). Each program prints one JSON document between two
+random cookie lines given on its command line, so whatever the imported packages print (AIMET
+prints warnings to stdout) cannot corrupt the answer. The programs run on Python 3.6 and newer.
 """
 
 from __future__ import annotations
@@ -51,86 +45,6 @@ def failure(error):
         "traceback": text[-12:],
     }
 """
-
-NATIVE_PROGRAM = (
-    _PRELUDE
-    + r"""
-import importlib, importlib.machinery, types
-
-
-def stand_in_parents(name):
-    parts = name.split(".")
-    path = None
-    for index in range(len(parts) - 1):
-        package = ".".join(parts[: index + 1])
-        module = sys.modules.get(package)
-        if module is None:
-            spec = importlib.machinery.PathFinder.find_spec(package, path)
-            if spec is None or spec.submodule_search_locations is None:
-                raise ModuleNotFoundError("No module named %r" % package, name=package)
-            module = types.ModuleType(package)
-            module.__path__ = list(spec.submodule_search_locations)
-            module.__package__ = package
-            module.__file__ = spec.origin
-            sys.modules[package] = module
-        path = getattr(module, "__path__", None)
-
-
-def main():
-    name = sys.argv[3]
-    start = time.time()
-    try:
-        stand_in_parents(name)
-        module = importlib.import_module(name)
-    except BaseException as error:
-        document = failure(error)
-    else:
-        loader = getattr(module, "__loader__", None)
-        document = {
-            "ok": True,
-            "file": getattr(module, "__file__", None),
-            "extension": isinstance(loader, importlib.machinery.ExtensionFileLoader),
-            "has_tfencoding": hasattr(module, "TfEncoding"),
-        }
-    document["seconds"] = round(time.time() - start, 3)
-    document["module"] = name
-    document["ext_suffixes"] = list(importlib.machinery.EXTENSION_SUFFIXES)
-    answer(document)
-
-
-main()
-"""
-)
-
-IMPORTS_PROGRAM = (
-    _PRELUDE
-    + r"""
-import importlib
-
-
-def main():
-    results = []
-    for name in sys.argv[3:]:
-        start = time.time()
-        try:
-            module = importlib.import_module(name)
-        except BaseException as error:
-            item = failure(error)
-        else:
-            item = {
-                "ok": True,
-                "file": getattr(module, "__file__", None),
-                "version": str(getattr(module, "__version__", "") or "") or None,
-            }
-        item["module"] = name
-        item["seconds"] = round(time.time() - start, 3)
-        results.append(item)
-    answer({"ok": all(r["ok"] for r in results), "imports": results})
-
-
-main()
-"""
-)
 
 _QUANTIZE_TORCH = r"""
 def run():
@@ -276,34 +190,14 @@ def run_program(
     return read_answer(completed, begin, end)
 
 
-def load_native(
-    ctx: DoctorContext, module: str, env: Mapping[str, str | None] | None = None
-) -> Answer:
-    """Load ``module`` (a native extension) in the target without its packages' ``__init__``."""
-    return run_program(ctx, NATIVE_PROGRAM, module, timeout=ctx.settings.native_timeout, env=env)
-
-
-def import_packages(
-    ctx: DoctorContext, packages: tuple[str, ...], env: Mapping[str, str | None] | None = None
-) -> Answer:
-    """Import each package for real in the target."""
-    return run_program(
-        ctx, IMPORTS_PROGRAM, *packages, timeout=ctx.settings.import_timeout, env=env
-    )
-
-
 def quantize(ctx: DoctorContext, framework: str) -> Answer:
     """Run the tiny quantization for ``framework`` (``torch`` or ``onnx``) in the target."""
     return run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=ctx.settings.deep_timeout)
 
 
 __all__ = [
-    "IMPORTS_PROGRAM",
-    "NATIVE_PROGRAM",
     "QUANTIZE_PROGRAMS",
     "Answer",
-    "import_packages",
-    "load_native",
     "quantize",
     "read_answer",
     "run_program",

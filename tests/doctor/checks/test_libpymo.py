@@ -97,7 +97,8 @@ def test_a_stray_libpymo_in_the_current_folder(
     result = check_libpymo(make_ctx(plain_legacy_env, cwd=workdir))
     assert result.status is Status.FAIL
     assert result.summary == (
-        f"libpymo imported from {workdir / 'libpymo.py'}, which is not a native extension module"
+        f"libpymo does not load: libpymo is not a native extension (loaded from "
+        f"{workdir / 'libpymo.py'})"
     )
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aimetenv.doctor.checks.system_packages import check_system_packages, parse_reqs_deb
+from aimetenv.doctor.checks.system_packages import check_system_packages
 from aimetenv.doctor.model import Status
+from aimetenv.reqsfiles import running_as_root
 from support.doctor_envs import add_distribution
 from support.envs import site_packages
 
@@ -28,7 +29,7 @@ def legacy_with_lists(fake_env: Callable[..., Path]) -> Path:
         {
             "aimet_common/__init__.py": "",
             "aimet_common/bin/reqs_deb_common.txt": f"python3.6 python3.6-dev coreutils -y {MISSING}\n",
-            "aimet_common/bin/reqs_deb_torch_gpu.txt": "cuda-cublas-11-0 libcudnn8=8.0.5.39-1+cuda11.0\n",
+            "aimet_torch/bin/reqs_deb_torch_gpu.txt": "cuda-cublas-11-0 libcudnn8=8.0.5.39-1+cuda11.0\n",
         },
     )
     add_distribution(site_packages(prefix), "AimetTorch", version, {"aimet_torch/__init__.py": ""})
@@ -42,7 +43,8 @@ def test_missing_packages_get_one_apt_line(
     assert result.status is Status.WARN
     assert result.facts["wanted"] == ("coreutils", MISSING)  # python3.x and gpu lists left out
     assert result.facts["missing"] == (MISSING,)
-    assert result.hint == f"sudo apt-get install -y {MISSING}"
+    sudo = "" if running_as_root() else "sudo "
+    assert result.hint == f"{sudo}apt-get install -y {MISSING}"
 
 
 def test_without_dpkg(
@@ -58,12 +60,7 @@ def test_without_dpkg(
     assert result.summary.startswith("dpkg-query is not available")
 
 
-def test_a_release_without_lists(make_ctx: MakeContext, plain_legacy_env: Path) -> None:
+def test_the_legacy_stand_in_lists(make_ctx: MakeContext, plain_legacy_env: Path) -> None:
     result = check_system_packages(make_ctx(plain_legacy_env))
     assert result.status in (Status.OK, Status.WARN)  # depends on this machine's packages
     assert result.facts["wanted"] == ("liblapacke", "liblapacke-dev", "coreutils")
-
-
-def test_parse_reqs_deb() -> None:
-    text = "python3.8 liblapacke -y wget # comment\nlibcudnn8=8.4.1.50-1+cuda11.6 -y\n"
-    assert parse_reqs_deb(text) == ["python3.8", "liblapacke", "wget", "libcudnn8"]

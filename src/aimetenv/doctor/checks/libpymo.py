@@ -9,28 +9,48 @@ so the native module itself is loaded here, which gives the real ImportError.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aimetenv.doctor.loading import load_native
 from aimetenv.doctor.model import Check, CheckResult, Status
 from aimetenv.doctor.providers import provider_of
+from aimetenv.smoke import run_smoke
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext, ReleaseInfo
-    from aimetenv.doctor.loading import Answer
+    from aimetenv.doctor.model import FactValue
+    from aimetenv.smoke import SmokeResult
 
 ID = "libpymo"
 _CANNOT_OPEN = re.compile(r"([\w.+-]+\.so[\w.]*): cannot open shared object file")
 _VERSION = re.compile(r"version `([^']+)' not found")
 
 
-def _error_of(answer: Answer) -> str:
-    if answer.document is None:
-        return answer.problem or "no answer"
-    return str(answer.document.get("error") or "unknown error")
+def _load(ctx: DoctorContext, info: ReleaseInfo, *, with_exports: bool) -> SmokeResult:
+    """The smoke test's quick mode: only the native module, its packages' __init__ not run."""
+    assert info.plan is not None  # noqa: S101  # checked by the caller
+    spec = dataclasses.replace(info.plan.smoke, packages=())
+    return run_smoke(
+        ctx.runner,
+        ctx.target.python,
+        spec,
+        exports=info.plan.exports if with_exports else None,
+        site_packages=() if info.site_packages is None else (info.site_packages,),
+        mode="quick",
+        as_user=True,
+        cwd=ctx.cwd,
+        timeout=ctx.settings.native_timeout,
+    )
+
+
+def _error_of(result: SmokeResult) -> str:
+    if result.error:
+        return result.error
+    failed = [c for c in result.checks if not c.ok]
+    return failed[0].detail if failed else result.summary
 
 
 def _foreign_builds(ctx: DoctorContext, info: ReleaseInfo, native: str) -> list[str]:
@@ -71,7 +91,7 @@ def _hint_for(ctx: DoctorContext, error: str, foreign: list[str]) -> str:
     return f"Reinstall the release: {ctx.install_command(recreate=True)}"
 
 
-def check_libpymo(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one return per verdict
+def check_libpymo(ctx: DoctorContext) -> CheckResult:  # one return per verdict
     """Load the release's native libpymo in the target, as the user's Python would."""
     info = ctx.release()
     if info is None or info.plan is None:
@@ -90,57 +110,36 @@ def check_libpymo(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one re
             facts={"native": None},
         )
     native = smoke.native
-    answer = load_native(ctx, native)
-    facts: dict[str, str | bool | float | None] = {"native": native, "wrapper": smoke.wrapper}
+    loaded = _load(ctx, info, with_exports=False)
+    facts: dict[str, FactValue] = {"native": native, "wrapper": smoke.wrapper}
     wrapper_note = (
         (f"{smoke.wrapper} would import anyway: it falls back to a pure-Python stand-in",)
         if smoke.wrapper
         else ()
     )
-    if answer.ok and answer.document is not None:
-        document = answer.document
-        loaded = str(document.get("file") or "?")
-        facts.update({"file": loaded, "seconds": document.get("seconds")})
-        if not document.get("extension"):
-            return CheckResult(
-                ID,
-                Status.FAIL,
-                f"{native} imported from {loaded}, which is not a native extension module",
-                hint=(
-                    "Remove that file from the import path, or reinstall: "
-                    f"{ctx.install_command(recreate=True)}"
-                ),
-                facts=facts,
-            )
+    if loaded.ok and loaded.native_file:
+        where = loaded.native_file
+        facts.update({"file": where, "seconds": round(loaded.seconds, 3)})
         site = info.site_packages
-        if site and not os.path.realpath(loaded).startswith(os.path.realpath(site) + os.sep):
+        if site and not os.path.realpath(where).startswith(os.path.realpath(site) + os.sep):
             return CheckResult(
                 ID,
                 Status.WARN,
-                f"{native} loads, but from {loaded}, not from the installed release in {site}",
+                f"{native} loads, but from {where}, not from the installed release in {site}",
                 hint="A stray copy comes first on sys.path (PYTHONPATH or the current folder); "
                 "the environment check names it.",
                 facts=facts,
             )
         return CheckResult(
-            ID,
-            Status.OK,
-            f"native {native} loads ({loaded})",
-            details=wrapper_note,
-            facts=facts,
+            ID, Status.OK, f"native {native} loads ({where})", details=wrapper_note, facts=facts
         )
-    error = _error_of(answer)
-    tail = tuple(answer.document.get("traceback") or ()) if answer.document else answer.output_tail
+    error = _error_of(loaded)
     facts["error"] = error
     facts["error_with_exports"] = None
     retry_note: tuple[str, ...] = ()
-    if ctx.missing_exports():
-        retry = load_native(ctx, native, env=ctx.with_exports())
-        if not retry.ok:
-            error_with_exports = _error_of(retry)
-            retry_note = (f"with the release's exports set it still fails: {error_with_exports}",)
-            facts["error_with_exports"] = error_with_exports
-            error = error_with_exports
+    missing = ctx.missing_exports()
+    if missing:
+        retry = _load(ctx, info, with_exports=True)
         if retry.ok:
             return CheckResult(
                 ID,
@@ -148,15 +147,12 @@ def check_libpymo(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one re
                 f"{native} does not load with your environment ({error}); it loads with the "
                 "release's exports: the exports are missing",
                 hint=ctx.env_fix_hint(),
-                details=(
-                    *(
-                        f"{name} lacks {', '.join(dirs)}"
-                        for name, dirs in ctx.missing_exports().items()
-                    ),
-                    *tail,
-                ),
+                details=tuple(f"{name} lacks {', '.join(dirs)}" for name, dirs in missing.items()),
                 facts={**facts, "fixed_by_exports": True},
             )
+        error = _error_of(retry)
+        facts["error_with_exports"] = error
+        retry_note = (f"with the release's exports set it still fails: {error}",)
     foreign = _foreign_builds(ctx, info, native)
     return CheckResult(
         ID,
@@ -167,7 +163,6 @@ def check_libpymo(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one re
             *retry_note,
             *(f"built for another Python: {p}" for p in foreign),
             *wrapper_note,
-            *tail,
         ),
         facts=facts,
     )

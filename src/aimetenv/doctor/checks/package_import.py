@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.inspect import module_origin
-from aimetenv.doctor.loading import import_packages
 from aimetenv.doctor.model import Check, CheckResult, Status
+from aimetenv.plan import SmokeSpec
+from aimetenv.smoke import run_smoke
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
-    from aimetenv.doctor.loading import Answer
+    from aimetenv.doctor.model import FactValue
+    from aimetenv.smoke import SmokeResult
 
 ID = "package-import"
 _CANDIDATES = ("aimet_torch", "aimet_onnx", "aimet_tensorflow")
@@ -28,11 +30,22 @@ def _packages(ctx: DoctorContext) -> tuple[str, ...]:
     return tuple(name for name in _CANDIDATES if module_origin(ctx.facts, name) is not None)
 
 
-def _failures(answer: Answer) -> list[dict[str, object]]:
-    if answer.document is None:
-        return []
-    items = answer.document.get("imports") or []
-    return [item for item in items if isinstance(item, dict) and not item.get("ok")]
+def _import(ctx: DoctorContext, packages: tuple[str, ...], *, with_exports: bool) -> SmokeResult:
+    """The smoke test's full mode with no native module: each package imported for real."""
+    info = ctx.release()
+    plan = None if info is None else info.plan
+    spec = SmokeSpec(packages, None, None, None, needs_exports=False, note="")
+    return run_smoke(
+        ctx.runner,
+        ctx.target.python,
+        spec,
+        exports=plan.exports if with_exports and plan is not None else None,
+        site_packages=() if info is None or info.site_packages is None else (info.site_packages,),
+        mode="full",
+        as_user=True,
+        cwd=ctx.cwd,
+        timeout=ctx.settings.import_timeout,
+    )
 
 
 def check_package_import(ctx: DoctorContext) -> CheckResult:
@@ -41,57 +54,43 @@ def check_package_import(ctx: DoctorContext) -> CheckResult:
     if not packages:
         return CheckResult(ID, Status.SKIP, "no AIMET package to import")
     shown = ", ".join(packages)
-    answer = import_packages(ctx, packages)
-    if answer.document is None:
+    result = _import(ctx, packages, with_exports=False)
+    facts: dict[str, FactValue] = {"packages": packages}
+    if result.ok:
+        timing = ", ".join(f"{c.name} {c.seconds:.1f} s" for c in result.checks)
+        return CheckResult(ID, Status.OK, f"import {shown} works ({timing})", facts=facts)
+    if result.error:
         return CheckResult(
             ID,
             Status.FAIL,
-            f"import {shown}: {answer.problem}",
+            f"import {shown}: {result.error}",
             hint=f"Run '{ctx.target.python} -c \"import {packages[0]}\"' to watch it; a crash "
             "without a Python error usually means a native library mismatch (see native-libs).",
-            details=answer.output_tail,
+            facts=facts,
         )
-    if answer.ok:
-        items = answer.document.get("imports") or []
-        timing = ", ".join(
-            f"{item.get('module')} {item.get('seconds')} s"
-            for item in items
-            if isinstance(item, dict)
-        )
+    first = next(c for c in result.checks if not c.ok)
+    facts["error"] = first.detail
+    if ctx.missing_exports() and _import(ctx, packages, with_exports=True).ok:
         return CheckResult(
             ID,
-            Status.OK,
-            f"import {shown} works ({timing})",
-            facts={"packages": packages},
+            Status.FAIL,
+            f"import {first.name} fails with your environment ({first.detail}); it works "
+            "with the release's exports: the exports are missing",
+            hint=ctx.env_fix_hint(),
+            facts={**facts, "fixed_by_exports": True},
         )
-    failed = _failures(answer)
-    first = failed[0]
-    error = str(first.get("error") or "unknown error")
-    tail = tuple(str(line) for line in first.get("traceback") or ())  # type: ignore[attr-defined]
-    if ctx.missing_exports():
-        retry = import_packages(ctx, packages, env=ctx.with_exports())
-        if retry.ok:
-            return CheckResult(
-                ID,
-                Status.FAIL,
-                f"import {first.get('module')} fails with your environment ({error}); it works "
-                "with the release's exports: the exports are missing",
-                hint=ctx.env_fix_hint(),
-                details=tail,
-                facts={"packages": packages, "error": error, "fixed_by_exports": True},
-            )
     hint = f"Reinstall the release: {ctx.install_command(recreate=True)}"
-    if "torchvision::nms" in error:
+    if "torchvision::nms" in first.detail:
         hint = "torch and torchvision are from different builds; the framework check gives the fix."
-    elif "aimet_common" in error and "both aimet_onnx and aimet_torch" in error:
+    elif "both aimet_onnx and aimet_torch" in first.detail:
         hint = "aimet-torch and aimet-onnx are installed together; the aimet-conflicts check gives the fix."
     return CheckResult(
         ID,
         Status.FAIL,
-        f"import {first.get('module')} fails: {error}",
+        f"import {first.name} fails: {first.detail}",
         hint=hint,
-        details=tail,
-        facts={"packages": packages, "error": error},
+        details=(f"run '{ctx.target.python} -c \"import {first.name}\"' for the traceback",),
+        facts=facts,
     )
 
 
