@@ -102,3 +102,29 @@ def test_leftover_1x_pythonpath_for_a_2x_release(
         "shadow its packages"
     )
     assert result.hint == "unset PYTHONPATH"
+
+
+def test_a_stray_libpymo_in_the_current_folder_of_a_legacy_env(
+    make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name, value in legacy_exports(plain_legacy_env).items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "libpymo.py").write_text("QUANTIZATION_TF = 'stub'\n")
+    result = check_environment(make_ctx(plain_legacy_env, cwd=tmp_path))
+    assert result.status is Status.FAIL
+    assert result.summary.startswith(
+        f"libpymo is imported from {tmp_path / 'libpymo.py'} (the current folder)"
+    )
+
+
+def test_a_top_level_libpymo_for_a_release_that_has_none(
+    make_ctx: MakeContext, bare_venv: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "libpymo.py").write_text("")
+    settings = DoctorSettings(release_override=("2.42.0", "onnx-cpu"))
+    result = check_environment(make_ctx(bare_venv, settings=settings, cwd=tmp_path))
+    assert result.status is Status.WARN
+    assert result.summary == (
+        f"a top-level libpymo module is importable from {tmp_path / 'libpymo.py'}; this release "
+        "does not use one (a leftover of a 1.x install?)"
+    )

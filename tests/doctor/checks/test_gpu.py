@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,28 @@ def test_cpu_variants_skip(make_ctx: MakeContext, plain_legacy_env: Path) -> Non
     result = check_gpu(make_ctx(plain_legacy_env))
     assert result.status is Status.SKIP
     assert result.summary == "torch-cpu is a cpu variant"
+
+
+def test_driver_from_nvidia_smi(
+    make_ctx: MakeContext, bare_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for nvidia-smi, which cannot run without a GPU: it prints what the real one
+    # prints for --query-gpu=driver_version --format=csv,noheader on a two-GPU machine.
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    smi = tools / "nvidia-smi"
+    smi.write_text(
+        '#!/bin/sh\n[ "$1" = --query-gpu=driver_version ] && printf "560.35.03\\n560.35.03\\n"\n'
+    )
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    settings = DoctorSettings(
+        release_override=("1.34.0", "torch-gpu"), nvidia_version_file=str(tmp_path / "absent")
+    )
+    result = check_gpu(make_ctx(bare_venv, settings=settings))
+    assert result.status is Status.OK
+    assert result.facts["driver"] == "560.35.03"
+    assert result.facts["driver_source"] == "nvidia-smi"
 
 
 @pytest.mark.parametrize("template", [PROC_CLOSED, PROC_OPEN])
