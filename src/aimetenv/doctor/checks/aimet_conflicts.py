@@ -32,8 +32,8 @@ def check_aimet_conflicts(ctx: DoctorContext) -> CheckResult:
         return CheckResult(
             ID,
             Status.FAIL,
-            f"{' and '.join(d.label() for d in modern)} are installed together: import "
-            "aimet_common fails and uninstalling one deletes the other's aimet_common",
+            f"{' and '.join(d.label() for d in modern)} are installed together; both own "
+            "aimet_common, which breaks one or the other",
             hint=(
                 "Keep one AIMET framework package per environment: "
                 f"{_pip(ctx, 'uninstall', '-y', *drop)}, then reinstall {keep} "
@@ -42,8 +42,10 @@ def check_aimet_conflicts(ctx: DoctorContext) -> CheckResult:
             details=(
                 (
                     "From 2.20 aimet_common is an alias of aimet_torch.common or "
-                    "aimet_onnx.common and refuses to choose when both are installed."
+                    "aimet_onnx.common and refuses to choose when both are installed; before "
+                    "2.20 each wheel's aimet_common files overwrite the other's."
                 ),
+                "Uninstalling either deletes aimet_common for the one that stays.",
             ),
             facts=facts,
         )
