@@ -529,8 +529,8 @@ def _smoke(run: _Run, action: Action) -> None:
         flags = target_flags(run.prepared.target, prefix)
         raise InstallError(
             f"the packages were installed, but the smoke test failed: {result.summary}",
-            hint=f"'aimetenv doctor {flags}' explains what is wrong; the install log is "
-            f"{run.log_path}.",
+            hint=f"'aimetenv doctor {flags}' explains what is wrong, and install --force "
+            f"reinstalls the AIMET packages in place; the install log is {run.log_path}.",
             code="smoke-failed",
             details=tuple(c.detail for c in result.checks if not c.ok),
         )

@@ -12,7 +12,9 @@ It implements only what aimetenv calls, with real conda's syntax:
 The root prefix is the folder above the ``bin/`` this script is installed in, as for real conda;
 environments created by name go to ``<root>/envs/<name>``. Every call is appended to
 ``<root>/stand-in-calls.jsonl`` so tests can check the arguments aimetenv passed. Unknown options
-are rejected with exit status 2, as real conda's argument parser does. Standard library only.
+are rejected with exit status 2, as real conda's argument parser does. With
+``STAND_IN_CONDA_FAIL_AFTER_CREATE`` set, ``create`` fails after making the prefix, as a conda
+that dies half-way would. Standard library only.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def _create(args: argparse.Namespace) -> int:
     result = subprocess.run([str(python), "-m", "venv", str(prefix)], check=False)
     if result.returncode != 0:
         return result.returncode
+    if os.environ.get("STAND_IN_CONDA_FAIL_AFTER_CREATE"):  # a solver or link error, half-way
+        sys.stderr.write("CondaError: the stand-in was told to fail after creating the prefix\n")
+        return 1
     (prefix / "conda-meta").mkdir(exist_ok=True)
     (prefix / "conda-meta" / "history").write_text(f"# cmd: conda create python={xy}\n")
     sys.stdout.write(f"\n# To activate this environment, use\n#\n#     $ conda activate {prefix}\n")
