@@ -110,7 +110,11 @@ class DoctorContext:
         settings: DoctorSettings | None = None,
         target_flags: tuple[str, ...] = (),
     ) -> None:
-        """Nothing runs here; each fact is computed when a check first asks for it."""
+        """Nothing runs here; each fact is computed when a check first asks for it.
+
+        ``environ`` is the caller's environment, for look-ups (PATH, variables the probe does not
+        report); children get the process's own environment unchanged, as the user's would.
+        """
         self.target = target
         self.runner = runner
         self.environ = dict(environ)
