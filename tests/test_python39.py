@@ -53,6 +53,40 @@ def test_commands_work_on_python_39(py39_aimetenv: Path) -> None:
         )
         assert shown.returncode == 0, (args, shown.stderr)
         assert "Usage" in shown.stdout
+    env_dir = py39_aimetenv.parent.parent.parent / "target"
+    for args in (
+        ["releases", "2.42.0", "--json"],
+        [
+            "install",
+            "--variant",
+            "torch-cpu",
+            "--tag",
+            "1.16.2.py37",
+            "--venv",
+            str(env_dir),
+            "--dry-run",
+        ],
+        [
+            "download",
+            "--variant",
+            "torch-cpu",
+            "--tag",
+            "1.16.2.py37",
+            "-d",
+            str(env_dir),
+            "--help",
+        ],
+        ["env", "--venv", str(env_dir), "--shell", "json"],
+        ["doctor", "--list"],
+    ):
+        ran = subprocess.run(
+            [str(py39_aimetenv), *args], capture_output=True, text=True, check=False
+        )
+        assert "Traceback" not in ran.stderr, (args, ran.stderr)
+        assert "Got unexpected extra argument" not in ran.stderr, (args, ran.stderr)
+        assert "No such option" not in ran.stderr, (args, ran.stderr)
+        if args[0] != "env":
+            assert ran.returncode == 0, (args, ran.stderr)
     bad = subprocess.run(
         [str(py39_aimetenv), "resolve", "--variant", "nope", "--tag", "2.42.0"],
         capture_output=True,

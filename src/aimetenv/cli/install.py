@@ -1,7 +1,5 @@
 """``aimetenv install``: resolve, make or reuse the environment, download, run pip, check."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Optional
 
 import typer
