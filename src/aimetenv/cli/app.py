@@ -16,6 +16,7 @@ app = typer.Typer(
     name="aimetenv",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     pretty_exceptions_show_locals=False,
     add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},

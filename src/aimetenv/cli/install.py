@@ -1,6 +1,6 @@
 """``aimetenv install``: resolve, make or reuse the environment, download, run pip, check."""
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -17,13 +17,42 @@ from aimetenv.cli.options import (
     PythonPathOpt,
     QuietOpt,
     SourceOpt,
-    TagOpt,
     TorchFindLinksOpt,
     TorchIndexOpt,
-    VariantOpt,
     VenvOpt,
     VerboseOpt,
 )
+
+if TYPE_CHECKING:
+    from aimetenv.spec import InstallFlags
+
+VariantOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--variant",
+        help="AIMET variant: torch-cpu, torch-gpu, tf-cpu, tf-gpu, onnx-cpu, onnx-gpu, or a legacy "
+        "one such as torch-gpu-pt113. torch_cpu (the AIMET_VARIANT spelling) works too. Required, "
+        "here or in --spec.",
+        show_default=False,
+    ),
+]
+TagOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tag",
+        help="Release tag, e.g. 1.16.2.py37, 1.26.0, 1.34.0, 2.42.0. Required, here or in --spec.",
+        show_default=False,
+    ),
+]
+SpecOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--spec",
+        help="A YAML file with install options (keys are the long options without dashes); "
+        "options given on the command line win.",
+        show_default=False,
+    ),
+]
 
 PythonVersionOpt = Annotated[
     Optional[str],
@@ -73,8 +102,10 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to any con
 
 @guarded("install")
 def install(  # one parameter per option
-    variant: VariantOpt,
-    tag: TagOpt,
+    ctx: typer.Context,
+    variant: VariantOpt = None,
+    tag: TagOpt = None,
+    spec: SpecOpt = None,
     name: NameOpt = None,
     prefix: PrefixOpt = None,
     venv: VenvOpt = None,
@@ -103,6 +134,42 @@ def install(  # one parameter per option
     no_color: NoColorOpt = False,
 ) -> int:
     """Install an AIMET release into a conda env or a venv, then check that it imports."""
+    from pathlib import Path
+
+    from aimetenv.spec import InstallFlags
+
+    flags = InstallFlags(
+        variant=variant, tag=tag, name=name, prefix=prefix, venv=venv, python=python,
+        python_version=python_version, interpreter=interpreter, recreate=recreate, source=source,
+        mirror=mirror, index_url=index_url, torch_index=torch_index,
+        torch_find_links=torch_find_links, glibc=glibc, allow_http=allow_http, installer=installer,
+        offline=offline, wheel_dir=wheel_dir, with_reqs=with_reqs, pillow_simd=pillow_simd,
+        force=force, yes=yes,
+    )  # fmt: skip
+    if spec is not None:
+        from aimetenv.spec import load_spec
+
+        explicit = [field for field in flags.__dataclass_fields__ if _given(ctx, field)]
+        flags = flags.with_spec(load_spec(Path(spec).expanduser().absolute()), explicit)
+    return _install(flags, dry_run=dry_run, json_output=json_output, quiet=quiet,
+                    verbose=verbose, no_color=no_color)  # fmt: skip
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user set this option (command line or environment), not its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
+
+
+def _install(
+    flags: "InstallFlags",
+    *,
+    dry_run: bool,
+    json_output: bool,
+    quiet: bool,
+    verbose: int,
+    no_color: bool,
+) -> int:
     import contextlib
     import shutil
     from pathlib import Path
@@ -125,33 +192,37 @@ def install(  # one parameter per option
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
+    variant, tag = flags.require()
+    installer = flags.installer
     if installer not in ("pip", "uv"):
         raise UsageError(
             f"--installer must be pip or uv, got {installer[:40]!r}", code="bad-installer"
         )
     options = make_options(
-        source=source,
-        mirror=mirror,
-        index_url=index_url,
-        torch_index=torch_index,
-        torch_find_links=torch_find_links,
-        allow_http=allow_http,
+        source=flags.source,
+        mirror=flags.mirror,
+        index_url=flags.index_url,
+        torch_index=flags.torch_index,
+        torch_find_links=flags.torch_find_links,
+        allow_http=flags.allow_http,
     )
-    folder = Path(wheel_dir).expanduser().absolute() if wheel_dir else None
+    folder = Path(flags.wheel_dir).expanduser().absolute() if flags.wheel_dir else None
     request = InstallRequest(
         variant=variant,
         tag=tag,
-        target=TargetRequest(name=name, prefix=prefix, venv=venv, python=python),
+        target=TargetRequest(
+            name=flags.name, prefix=flags.prefix, venv=flags.venv, python=flags.python
+        ),
         options=options,
-        python_version=parse_python_xy(python_version, "--python-version"),
-        interpreter=interpreter,
-        recreate=recreate,
-        glibc=parse_glibc(glibc),
+        python_version=parse_python_xy(flags.python_version, "--python-version"),
+        interpreter=flags.interpreter,
+        recreate=flags.recreate,
+        glibc=parse_glibc(flags.glibc),
         installer="uv" if installer == "uv" else "pip",
         wheel_dir=folder,
-        with_reqs=with_reqs,
-        pillow_simd=pillow_simd,
-        force=force,
+        with_reqs=flags.with_reqs,
+        pillow_simd=flags.pillow_simd,
+        force=flags.force,
     )
     catalog = load_user_catalog()
     release_tag = find_release(catalog, tag).tag
@@ -191,11 +262,15 @@ def install(  # one parameter per option
             state=state,
             err=err,
             talk=talk,
-            fetcher_settings={"cache_root": cache, "allow_http": allow_http, "offline": offline},
+            fetcher_settings={
+                "cache_root": cache,
+                "allow_http": flags.allow_http,
+                "offline": flags.offline,
+            },
             wheel_dir=folder,
             progress=make_progress(settings),
-            yes=yes,
-            force=force,
+            yes=flags.yes,
+            force=flags.force,
             echo=verbose > 0 and not quiet,
         )
     from aimetenv.render.install import install_document, install_summary

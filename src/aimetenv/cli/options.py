@@ -46,7 +46,7 @@ MirrorOpt = Annotated[
         "--mirror",
         envvar="AIMETENV_MIRROR",
         help="Base URL that replaces https://github.com/quic/aimet/releases/download; files are "
-        "fetched from <mirror>/<tag>/<file>.",
+        "fetched from MIRROR/TAG/FILE.",
         show_default=False,
     ),
 ]
