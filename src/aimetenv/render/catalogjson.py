@@ -58,6 +58,9 @@ def releases_document(catalog: Catalog) -> dict[str, Any]:
     """Every release, one summary each."""
     return {
         "schema": "aimetenv.releases/1",
+        "command": "releases",
+        "status": "success",
+        "exit_code": 0,
         "overlay": catalog.overlay_path,
         "releases": [_summary(r) for r in catalog.releases],
         "non_releases": dict(catalog.non_releases),
@@ -67,7 +70,13 @@ def releases_document(catalog: Catalog) -> dict[str, Any]:
 def release_document(catalog: Catalog, release: Release) -> dict[str, Any]:
     """One release with its variants and sources."""
     era = catalog.eras[release.era]
-    document = {"schema": "aimetenv.release/1", **_summary(release)}
+    document = {
+        "schema": "aimetenv.release/1",
+        "command": "releases",
+        "status": "success",
+        "exit_code": 0,
+        **_summary(release),
+    }
     document.update(
         {
             "era_summary": era.summary,
