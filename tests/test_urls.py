@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aimetenv.errors import UsageError
-from aimetenv.urls import check_base_url, check_pip_location, is_loopback, url_allowed
+from aimetenv.urls import check_base_url, check_pip_location, is_loopback, redact, url_allowed
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,20 @@ def test_pip_locations() -> None:
     assert check_pip_location("file:///opt/pypi/simple", flag="--index-url").startswith("file:")
     with pytest.raises(UsageError, match="--index-url needs"):
         check_pip_location("relative/dir", flag="--index-url")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("https://me:s3cret@mirror.example/aimet", "https://me:****@mirror.example/aimet"),
+        (
+            "--index-url https://tok@pypi.corp/simple x",
+            "--index-url https://****@pypi.corp/simple x",
+        ),
+        ("http://127.0.0.1:8000/x", "http://127.0.0.1:8000/x"),
+        ("a@b.c and https://h/p?q=1", "a@b.c and https://h/p?q=1"),
+        ("GET https://u:p@h/a -> /c/x", "GET https://u:****@h/a -> /c/x"),
+    ],
+)
+def test_redact(text: str, shown: str) -> None:
+    assert redact(text) == shown

@@ -35,7 +35,12 @@ class Action:
     step: Step | None = None
 
     def display(self) -> str:
-        """The command line, shell-quoted, or what is fetched where."""
+        """The command line, shell-quoted, or what is fetched where; credentials hidden."""
+        from aimetenv.urls import redact  # noqa: PLC0415  # display only
+
+        return redact(self._display())
+
+    def _display(self) -> str:
         import shlex  # noqa: PLC0415  # display only
 
         if self.argv:

@@ -47,6 +47,7 @@ from aimetenv.reqsfiles import (
 )
 from aimetenv.runner import Command
 from aimetenv.smoke import SmokeResult, run_smoke
+from aimetenv.urls import redact
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -371,7 +372,7 @@ class _Run:
         self.log.flush()
 
     def stream(self, argv: tuple[str, ...], *, timeout: float | None = None) -> Completed:
-        self.write_log(f"\n$ {' '.join(shlex.quote(a) for a in argv)}")
+        self.write_log(f"\n$ {redact(' '.join(shlex.quote(a) for a in argv))}")
         echo = self.reporter.output if self.echo else None
         completed = self.runner.stream(Command(argv=argv, timeout=timeout), self.log, echo)
         self.write_log(f"# exit status {completed.returncode} after {completed.seconds:.1f} s")

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from aimetenv.errors import UsageError
 
 _MAX_URL = 2048
+_USERINFO = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^\s/@:]+)(?::[^\s/@]*)?@"
+)
+
+
+def redact(text: str) -> str:
+    """Hide credentials in every URL of ``text``: ``https://me:secret@h`` -> ``https://me:****@h``.
+
+    A user name alone is often a token, so it is hidden as well (``https://****@h``). Only what
+    is shown or stored is redacted; the child processes still get the real URL.
+    """
+
+    def mask(match: re.Match[str]) -> str:
+        if ":" in match.group(0)[len(match.group("scheme")) :]:
+            return f"{match.group('scheme')}{match.group('user')}:****@"
+        return f"{match.group('scheme')}****@"
+
+    return _USERINFO.sub(mask, text)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -68,4 +87,4 @@ def check_pip_location(text: str, *, flag: str) -> str:
     )
 
 
-__all__ = ["check_base_url", "check_pip_location", "is_loopback", "url_allowed"]
+__all__ = ["check_base_url", "check_pip_location", "is_loopback", "redact", "url_allowed"]

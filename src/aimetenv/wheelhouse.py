@@ -30,6 +30,7 @@ from aimetenv.download import sha256_file
 from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
 from aimetenv.fsutil import atomic_write_text
 from aimetenv.runner import Command
+from aimetenv.urls import redact
 from aimetenv.wheels import parse_wheel_name
 
 if TYPE_CHECKING:
@@ -633,7 +634,7 @@ def _fill(  # the staged steps of build, read top to bottom
         files=files,
         plan=plan.to_dict(),
     )
-    atomic_write_text(directory / MANIFEST, json.dumps(manifest.to_dict(), indent=2) + "\n")
+    atomic_write_text(directory / MANIFEST, redact(json.dumps(manifest.to_dict(), indent=2)) + "\n")
     return Wheelhouse(directory, manifest, tuple(fetched), tuple(notes))
 
 

@@ -33,7 +33,9 @@ def error_line(error: AimetenvError) -> str:
     text = f"aimetenv: error: {message}"
     if error.hint:
         text += f" {error.hint}"
-    return " ".join(text.split("\n"))
+    from aimetenv.urls import redact
+
+    return redact(" ".join(text.split("\n")))
 
 
 def _write_err(text: str) -> None:
@@ -47,8 +49,10 @@ def _write_err(text: str) -> None:
 def report_error(error: AimetenvError, command: str, *, json_mode: bool) -> None:
     """Print the error: one line on stderr, and the JSON error document on stdout with --json."""
     _write_err(error_line(error))
+    from aimetenv.urls import redact
+
     for line in error.details:
-        _write_err(f"  {line}")
+        _write_err(f"  {redact(line)}")
     if json_mode:
         from aimetenv.render.jsonout import dumps, error_document  # error path only
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from aimetenv.urls import redact
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -141,7 +143,7 @@ def plan_text(plan: InstallPlan) -> Text:
     else:
         lines.append("exports: none needed for AIMET itself")
     lines.extend(f"note: {note}" for note in plan.notes)
-    return Text("\n".join(lines) + "\n")
+    return Text(redact("\n".join(lines)) + "\n")
 
 
 def dry_run_text(plan: InstallPlan, target: EnvTarget, actions: list[Action]) -> Text:
@@ -157,7 +159,7 @@ def dry_run_text(plan: InstallPlan, target: EnvTarget, actions: list[Action]) ->
         shown = action.display()
         if shown:
             lines.append(f"     {shown}{condition}")
-    return Text("\n".join(lines) + "\n")
+    return Text(redact("\n".join(lines)) + "\n")
 
 
 __all__ = ["dry_run_text", "plan_text", "release_detail", "releases_table"]

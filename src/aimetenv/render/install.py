@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from aimetenv.urls import redact
+
 if TYPE_CHECKING:
     from aimetenv.commands import Action
     from aimetenv.installer import InstallResult
@@ -72,7 +74,7 @@ def install_summary(result: InstallResult, *, root: bool) -> Text:
         lines.append(f"  or: {step.eval}")
     else:
         lines.append(f"next: {step.message}")
-    return Text("\n".join(lines) + "\n")
+    return Text(redact("\n".join(lines)) + "\n")
 
 
 def install_document(result: InstallResult, *, root: bool) -> dict[str, Any]:
