@@ -150,6 +150,22 @@ def test_the_snippet_runs_on_python_36() -> None:
     assert "lib-dynload/math.cpython-36m" in result.native_file
 
 
+def test_the_child_skips_the_teardown_once_it_has_reported(tmp_path: Path) -> None:
+    # A package whose exit handler would run at interpreter teardown (torch and onnxruntime
+    # spend seconds there): the report arrives, the handler never runs.
+    marker = tmp_path / "teardown-ran"
+    (tmp_path / "slowexit.py").write_text(
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
+    )
+    spec = SmokeSpec(("slowexit",), None, None, None, needs_exports=False, note="")
+    result = run_smoke(
+        RUNNER, Path(sys.executable), spec, exports=None, site_packages=[], cwd=str(tmp_path)
+    )
+    assert result.ok, result.summary
+    assert not marker.exists()
+
+
 def test_a_missing_interpreter_is_a_failed_result(tmp_path: Path) -> None:
     result = run_smoke(RUNNER, tmp_path / "no-python", LEGACY_SMOKE, exports=None, site_packages=[])
     assert not result.ok
