@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
-from aimetenv.errors import BusyError, FileError, IntegrityError, NetworkError
+from aimetenv.errors import BusyError, FileError, IntegrityError, NetworkError, UsageError
 from aimetenv.fsutil import atomic_write_text
 from aimetenv.urls import url_allowed
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
     import requests
@@ -46,6 +46,10 @@ MAX_REDIRECTS = 10
 MAX_BACKOFF = 30.0
 LOW_SPEED_BYTES = 1024
 """Fewer bytes than this within one ``timeout`` window counts as a stalled transfer."""
+DEFAULT_TIMEOUT = 60.0
+TIMEOUT_VARIABLE = "AIMETENV_TIMEOUT"
+"""Seconds each read may wait (and the stall window), instead of ``DEFAULT_TIMEOUT``."""
+MAX_TIMEOUT = 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE = frozenset({404, 410})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -97,6 +101,28 @@ class RetryableError(Exception):
         self.reason = reason
         self.code = code
         self.retry_after = retry_after
+
+
+def default_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """The per-read time-out of downloads: ``$AIMETENV_TIMEOUT`` seconds, else 60.
+
+    A value that is not a number of seconds above 0 and at most 3600 is refused (exit 2).
+    """
+    text = (os.environ if environ is None else environ).get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan
+        raise UsageError(
+            f"{TIMEOUT_VARIABLE} must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:g}, got {text[:20]!r}",
+            hint=f"Unset it to use the default of {DEFAULT_TIMEOUT:g} s.",
+            code="bad-timeout",
+        )
+    return value
 
 
 def not_found_hint(tag: str | None) -> str:
@@ -357,7 +383,7 @@ class Downloader:
         offline: bool = False,
         retries: int = 4,
         backoff: float = 0.5,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         progress: ProgressFactory | None = None,
         lock_timeout: float = 900.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -366,19 +392,24 @@ class Downloader:
 
         ``offline``: never touch the network; ``fetch`` serves only verified cache entries and
         ``exists`` answers from the cache. ``timeout`` bounds each read (and a transfer that
-        brings fewer than 1 KiB per ``timeout`` seconds counts as stalled). ``lock_timeout``:
-        how long to wait for another aimetenv process that is fetching the same file.
+        brings fewer than 1 KiB per ``timeout`` seconds counts as stalled); None means
+        ``default_timeout()``. ``lock_timeout``: how long to wait for another aimetenv process
+        that is fetching the same file.
         """
         self.cache_root = cache_root
         self.allow_http = allow_http
         self.offline = offline
         self.retries = retries
         self.backoff = backoff
-        self.timeout = timeout
+        self.timeout = default_timeout() if timeout is None else timeout
         self.progress = progress
         self.lock_timeout = lock_timeout
         self.http = HttpClient(
-            allow_http=allow_http, retries=retries, backoff=backoff, timeout=timeout, sleep=sleep
+            allow_http=allow_http,
+            retries=retries,
+            backoff=backoff,
+            timeout=self.timeout,
+            sleep=sleep,
         )
 
     def path_for(self, filename: str, tag: str) -> Path:
@@ -594,6 +625,16 @@ class Downloader:
             notes=tuple(notes),
         )
 
+    def discard(self, fetched: Fetched) -> bool:
+        """Delete a cached file that turned out to be unusable, and its record; True if deleted.
+
+        The next ``fetch`` of it downloads it again.
+        """
+        if fetched.path.parent.parent != self.cache_root:
+            return False
+        _remove(fetched.path, fetched.path.with_name(fetched.path.name + ".sha256"))
+        return True
+
     def _forget_stale_part(self, transfer: _Transfer) -> None:
         """A part from another URL (a different mirror or an older plan) is not resumed."""
         if not transfer.part.exists():
@@ -762,12 +803,15 @@ class Downloader:
 
 __all__ = [
     "CHUNK",
+    "DEFAULT_TIMEOUT",
+    "TIMEOUT_VARIABLE",
     "Downloader",
     "Fetched",
     "HttpClient",
     "ProgressFactory",
     "ProgressSink",
     "RetryableError",
+    "default_timeout",
     "not_found_hint",
     "read_record",
     "sha256_file",

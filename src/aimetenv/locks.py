@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def lock_path(prefix: Path, state: Path) -> Path:
     """``<state>/locks/<sha256(prefix)[:16]>.lock``."""
-    digest = hashlib.sha256(str(prefix).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(os.fsencode(prefix)).hexdigest()[:16]  # any bytes a path may hold
     return state / "locks" / f"{digest}.lock"
 
 

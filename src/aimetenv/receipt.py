@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def receipt_path_in_env(prefix: Path) -> Path:
 
 def receipt_path_in_state(prefix: Path, state: Path) -> Path:
     """Where the receipt goes when the environment itself cannot be written."""
-    digest = hashlib.sha256(str(prefix).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(os.fsencode(prefix)).hexdigest()[:16]  # any bytes a path may hold
     return state / "receipts" / f"{digest}.json"
 
 

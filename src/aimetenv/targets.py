@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 TargetKind = Literal["conda", "venv", "python"]
 CondaFlavour = Literal["conda", "mamba", "micromamba"]
 _CONDA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+_SHOWN = 100
+"""Paths longer than this are shown by their start and end in messages."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,26 @@ def check_conda_name(name: str) -> str:
     return name
 
 
+def _shown_path(text: str) -> str:
+    """A path quoted for a message, its start and end kept (where a stray character shows)."""
+    return repr(text if len(text) <= _SHOWN else f"{text[: _SHOWN // 2]}...{text[-_SHOWN // 2 :]}")
+
+
 def check_path_argument(text: str, flag: str) -> Path:
-    """A path option: not empty, no NUL or newline (they cannot round-trip through shells)."""
+    """A path option: not empty, no NUL or newline (they cannot round-trip through shells), UTF-8."""
     if not text.strip() or "\x00" in text or "\n" in text or "\r" in text:
         raise UsageError(
-            f"{flag} needs a path without newlines or NUL characters, got {text[:40]!r}",
+            f"{flag} needs a path without newlines or NUL characters, got {_shown_path(text)}",
             code="bad-path",
         )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        raise UsageError(
+            f"{flag} needs a path that is valid UTF-8, got {_shown_path(text)}",
+            hint="Environments, logs, receipts and shell files name this path as UTF-8 text.",
+            code="bad-path",
+        ) from None
     return Path(text).expanduser().absolute()
 
 

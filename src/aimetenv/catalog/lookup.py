@@ -55,12 +55,13 @@ def find_release(catalog: Catalog, tag: str) -> Release:
 def nearest_releases(catalog: Catalog, text: str, count: int = 3) -> list[str]:
     """The tags nearest to ``text``: by version when it parses, else by spelling."""
     tags = [r.tag for r in catalog.releases]
+    text = text[:MAX_INPUT]  # a huge number would make Version() fail on int()'s digit limit
     try:
         wanted = Version(text.removesuffix(".py37"))
     except InvalidVersion:
         import difflib  # noqa: PLC0415  # only needed on this error path
 
-        return difflib.get_close_matches(text[:MAX_INPUT], tags, n=count, cutoff=0.3)
+        return difflib.get_close_matches(text, tags, n=count, cutoff=0.3)
 
     def distance(tag: str) -> tuple[int, int, int]:
         version = Version(tag.removesuffix(".py37"))

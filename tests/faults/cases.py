@@ -1,0 +1,566 @@
+"""The fault cases as data: what is done, the exit code, the line users see, what stays intact.
+
+Each test in ``tests/faults`` takes its case with ``case("id")`` and asserts exactly what the row
+says: the exit code, the one line (``…`` stands for text that varies: ports, paths, digests), no
+traceback, and what the ``intact`` column promises. ``docs/reliability.md`` is rendered from this
+table (``tests/faults/document.py``), and ``test_document.py`` keeps the two equal.
+
+The input cases also carry their command line (``argv``, ``env``), with placeholders that the
+test fills in: ``{prefix}`` (a path that does not exist yet), ``{mirror}`` (a loopback release
+host that records every request), ``{tmp}`` (the test's folder), ``{file}`` (a regular file with
+known bytes) and ``{folder}`` (a folder with a user's file in it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Form = Literal["one-line", "pip-failure", "success", "in-process"]
+"""How the outcome looks on stderr.
+
+``one-line``: the last line on stderr is the only one that starts with ``aimetenv: error:`` (or
+``aimetenv: interrupted``); lines before it are the progress a run printed. ``pip-failure``: that
+line, then pip's last lines and ``log: PATH``, each indented by two spaces. ``success``: exit 0
+and no error line. ``in-process``: not a command line; the row's check runs in the test process.
+"""
+
+INTERRUPTED = "aimetenv: interrupted; nothing half-written was left behind."
+INSTALL = ("install", "--variant", "torch-cpu", "--tag", "1.16.2.py37")
+TARGET = ("--mirror", "{mirror}", "--venv", "{prefix}")
+NO_REQUEST = "nothing created at the target; the release host got no request"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the fault table."""
+
+    id: str
+    group: str
+    done: str
+    """What is done, as a user would describe it (Markdown)."""
+    exit_code: int | None
+    line: str
+    """The one line users see; ``…`` stands for text that varies."""
+    intact: str
+    """What the test checks is intact (or true) afterwards."""
+    form: Form = "one-line"
+    argv: tuple[str, ...] = ()
+    """For data-driven cases: the aimetenv arguments, with placeholders."""
+    env: dict[str, str] = field(default_factory=dict)
+    """For data-driven cases: extra environment variables."""
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` is this row's line (``…`` matching any run of characters)."""
+        pattern = ".*".join(re.escape(part) for part in self.line.split("…"))
+        return re.fullmatch(pattern, text) is not None
+
+
+def _input(  # one row of bad input, with its command line
+    id_: str, done: str, line: str, argv: tuple[str, ...], *, intact: str = NO_REQUEST,
+    env: dict[str, str] | None = None, exit_code: int = 2,
+) -> Case:  # fmt: skip
+    return Case(id_, "input", done, exit_code, line, intact, argv=argv, env=env or {})
+
+
+_MALFORMED = (
+    "aimetenv: error: malformed tag {}: a release tag looks like 1.16.2, 1.16.2.py37 or 2.42.0. …"
+)
+_OFFERS = "Release 1.16.2.py37 offers: torch-gpu, torch-cpu, tf-gpu, tf-cpu."
+
+INPUT_CASES: tuple[Case, ...] = (
+    _input(
+        "tag-shell-injection",
+        "install with `--tag '1.16.2;rm -rf /'`",
+        _MALFORMED.format("'1.16.2;rm -rf /'"),
+        (*INSTALL[:3], "--tag", "1.16.2;rm -rf /", *TARGET),
+    ),
+    _input(
+        "tag-path-traversal",
+        "install with `--tag ../../x`",
+        _MALFORMED.format("'../../x'"),
+        (*INSTALL[:3], "--tag", "../../x", *TARGET),
+    ),
+    _input(
+        "tag-empty",
+        "install with `--tag ''`",
+        "aimetenv: error: malformed tag '': a release tag looks like 1.16.2, 1.16.2.py37 or "
+        "2.42.0. See 'aimetenv releases' for the list of releases.",
+        (*INSTALL[:3], "--tag", "", *TARGET),
+    ),
+    _input(
+        "tag-very-long",
+        "install with a 5000-digit `--tag` (was an internal error)",
+        _MALFORMED.format("'9999999999999999999999999999999999999999...'"),
+        (*INSTALL[:3], "--tag", "9" * 5000, *TARGET),
+    ),
+    _input(
+        "tag-non-ascii",
+        "install with `--tag 1.16.2.py37é`",
+        _MALFORMED.format("'1.16.2.py37é'"),
+        (*INSTALL[:3], "--tag", "1.16.2.py37é", *TARGET),
+    ),
+    _input(
+        "tag-newline",
+        "install with a tag holding a newline (`$'1.16.2\\nrm -rf /'`)",
+        _MALFORMED.format("'1.16.2\\nrm -rf /'"),
+        (*INSTALL[:3], "--tag", "1.16.2\nrm -rf /", *TARGET),
+    ),
+    _input(
+        "tag-not-utf8",
+        "install with a tag holding a byte that is not UTF-8 (`$'1.16.2\\xff'`)",
+        _MALFORMED.format("'1.16.2\\udcff'"),
+        (*INSTALL[:3], "--tag", "1.16.2\udcff", *TARGET),
+    ),
+    _input(
+        "variant-shell-injection",
+        "install with `--variant 'torch-cpu;rm -rf /'`",
+        "aimetenv: error: unknown variant 'torch-cpu;rm -rf /'. Did you mean torch-cpu or "
+        f"torch-cpu-pt21? {_OFFERS}",
+        ("install", "--variant", "torch-cpu;rm -rf /", *INSTALL[3:], *TARGET),
+    ),
+    _input(
+        "variant-path-traversal",
+        "install with `--variant ../../x`",
+        f"aimetenv: error: unknown variant '../../x'. {_OFFERS}",
+        ("install", "--variant", "../../x", *INSTALL[3:], *TARGET),
+    ),
+    _input(
+        "variant-empty",
+        "install with `--variant ''`",
+        f"aimetenv: error: unknown variant ''. {_OFFERS}",
+        ("install", "--variant", "", *INSTALL[3:], *TARGET),
+    ),
+    _input(
+        "variant-very-long",
+        "install with a 5000-character `--variant`",
+        f"aimetenv: error: unknown variant '{'x' * 40}...'. {_OFFERS}",
+        ("install", "--variant", "x" * 5000, *INSTALL[3:], *TARGET),
+    ),
+    _input(
+        "variant-non-ascii",
+        "install with `--variant torch-cpü`",
+        f"aimetenv: error: unknown variant 'torch-cpü'. Did you mean torch-cpu or torch-gpu? {_OFFERS}",
+        ("install", "--variant", "torch-cpü", *INSTALL[3:], *TARGET),
+    ),
+    _input(
+        "prefix-newline",
+        "install with `--venv` holding a newline",
+        "aimetenv: error: --venv needs a path without newlines or NUL characters, got '…\\nx'.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", "{prefix}\nx"),
+    ),
+    _input(
+        "prefix-not-utf8",
+        "install with `--venv` holding a byte that is not UTF-8",
+        "aimetenv: error: --venv needs a path that is valid UTF-8, got '…\\udcff'. "
+        "Environments, logs, receipts and shell files name this path as UTF-8 text.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", "{prefix}\udcff"),
+    ),
+    _input(
+        "prefix-empty",
+        "install with `--venv ''`",
+        "aimetenv: error: --venv needs a path without newlines or NUL characters, got ''.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", ""),
+    ),
+    _input(
+        "prefix-user-folder",
+        "install with `--venv` naming a folder that holds the user's files (not a venv)",
+        "aimetenv: error: … is a non-empty directory that is not a venv; aimetenv will not write "
+        "into it. Choose an empty or new path for --venv.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", "{folder}"),
+        intact="the folder's files byte for byte; the release host got no request",
+    ),
+    _input(
+        "prefix-is-a-file",
+        "install with `--venv` naming a regular file",
+        "aimetenv: error: --venv … exists and is not a directory.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", "{file}"),
+        intact="the file's bytes; the release host got no request",
+    ),
+    _input(
+        "conda-name-traversal",
+        "install with `-n ../../x`",
+        "aimetenv: error: invalid conda environment name '../../x': use letters, digits, '.', "
+        "'_', '+' or '-'. Use -p/--prefix PATH for an environment at a path.",
+        (*INSTALL, "--mirror", "{mirror}", "-n", "../../x"),
+        intact="the release host got no request",
+    ),
+    _input(
+        "mirror-file-url",
+        "install with `--mirror file:///etc`",
+        "aimetenv: error: --mirror needs an http(s) URL such as https://mirror.example/aimet, "
+        "got 'file:///etc'.",
+        (*INSTALL, "--mirror", "file:///etc", "--venv", "{prefix}"),
+        intact="nothing created at the target",
+    ),
+    _input(
+        "mirror-plain-http",
+        "install with `--mirror http://aimet-mirror.example` (plain http, not loopback)",
+        "aimetenv: error: --mirror http://aimet-mirror.example uses plain http to a host that is "
+        "not loopback. Use https, or pass --allow-http if this network is trusted.",
+        (*INSTALL, "--mirror", "http://aimet-mirror.example", "--venv", "{prefix}"),
+        intact="nothing created at the target",
+    ),
+    _input(
+        "mirror-shell-injection",
+        "install with `--mirror 'https://x.example/ $(reboot)'` (a space, a command substitution)",
+        "aimetenv: error: --mirror needs a URL, got 'https://x.example/ $(reboot)'.",
+        (*INSTALL, "--mirror", "https://x.example/ $(reboot)", "--venv", "{prefix}"),
+        intact="nothing created at the target",
+    ),
+    _input(
+        "timeout-not-a-number",
+        "install with `AIMETENV_TIMEOUT=soon`",
+        "aimetenv: error: AIMETENV_TIMEOUT must be a number of seconds above 0 and at most 3600, "
+        "got 'soon'. Unset it to use the default of 60 s.",
+        (*INSTALL, *TARGET),
+        env={"AIMETENV_TIMEOUT": "soon"},
+    ),
+    _input(
+        "env-not-utf8",
+        "`aimetenv env --venv` with a byte that is not UTF-8 (was an internal error)",
+        "aimetenv: error: --venv needs a path that is valid UTF-8, got '…\\udcff'. "
+        "Environments, logs, receipts and shell files name this path as UTF-8 text.",
+        ("env", "--venv", "{prefix}\udcff"),
+        intact="nothing created",
+    ),
+)
+
+FILE_CASES: tuple[Case, ...] = (
+    Case(
+        "prefix-with-spaces",
+        "files",
+        "install into `--venv '…/my envs/aimet env'`",
+        0,
+        "",
+        'the env works: `eval "$(aimetenv env …)"` in bash, then libpymo imports',
+        form="success",
+    ),
+    Case(
+        "prefix-under-proc",
+        "files",
+        "install into `--venv /proc/aimetenv-faults/env` (even root cannot write there)",
+        7,
+        "aimetenv: error: cannot create venv /proc/aimetenv-faults/env: nothing can be created "
+        "in /proc (…). Choose a path under a folder you can write to.",
+        "refused before any download: the release host got no request",
+    ),
+    Case(
+        "prefix-under-a-file",
+        "files",
+        "install into `--venv FILE/env`, FILE a regular file",
+        7,
+        "aimetenv: error: cannot create venv …/notes.txt/env: …/notes.txt is not a folder. "
+        "Choose a path under a folder you can write to.",
+        "the file's bytes; the release host got no request",
+    ),
+    Case(
+        "rc-read-only",
+        "files",
+        "`env --write RC`, RC made read-only with `chmod 444`",
+        7,
+        "aimetenv: error: …/.bashrc is read-only; nothing was changed. Make it writable "
+        "(chmod u+w) or choose another file.",
+        "RC's bytes and mode; no backup, no temporary file beside it",
+    ),
+    Case(
+        "rc-owner-read-only",
+        "files",
+        "`env --write RC`, RC `chmod 464` (owner may not write, group may; root runs it)",
+        7,
+        "aimetenv: error: …/.bashrc is read-only; nothing was changed. Make it writable "
+        "(chmod u+w) or choose another file.",
+        "RC's bytes and mode; no backup, no temporary file beside it",
+    ),
+    Case(
+        "rc-unpaired-marker",
+        "files",
+        "`env --write RC`, RC holding a begin marker without its end marker",
+        7,
+        "aimetenv: error: …/.bashrc: line 4: the begin marker on line 4 has no end marker; "
+        "nothing was changed. Fix or delete the broken aimetenv block by hand, then run this "
+        "again.",
+        "RC's bytes; no backup, no temporary file beside it",
+    ),
+    Case(
+        "rc-is-a-folder",
+        "files",
+        "`env --write DIR`, DIR a folder",
+        7,
+        "aimetenv: error: …/rcdir is a folder, not a file.",
+        "the folder's content",
+    ),
+    Case(
+        "rc-under-proc",
+        "files",
+        "`env --write /proc/aimetenv-faults/rc`",
+        7,
+        "aimetenv: error: cannot write /proc/aimetenv-faults/rc: No such file or directory.",
+        "nothing written",
+    ),
+    Case(
+        "rc-not-utf8",
+        "files",
+        "`env --write RC` then `--remove`, RC holding bytes that are not UTF-8",
+        0,
+        "",
+        "every byte outside the block; after `--remove` the original file byte for byte",
+        form="success",
+    ),
+    Case(
+        "cache-unwritable",
+        "files",
+        "install with `XDG_CACHE_HOME` under a regular file",
+        7,
+        "aimetenv: error: cannot create the download cache …/not-a-folder/cache/aimetenv/wheels/"
+        "1.16.2.py37: Not a directory.",
+        "no env created; the regular file's bytes",
+    ),
+    Case(
+        "state-unwritable",
+        "files",
+        "install with `XDG_STATE_HOME` under a regular file",
+        7,
+        "aimetenv: error: cannot create the lock folder …/not-a-folder/state/aimetenv/locks: Not a "
+        "directory.",
+        "refused before anything: no env, the release host got no request",
+    ),
+    Case(
+        "overlay-corrupt",
+        "files",
+        "install with a catalog overlay cut off in the middle (not YAML any more)",
+        7,
+        "aimetenv: error: release catalog …/aimetenv/catalog-overlay.yaml: not valid YAML "
+        "(…). Reinstall aimetenv, or remove the overlay with 'aimetenv releases --reset'.",
+        "the overlay's bytes until `releases --reset` removes it; then install plans again",
+    ),
+    Case(
+        "receipt-corrupt",
+        "files",
+        "`env` on an env whose receipt was cut off",
+        0,
+        "",
+        "`env` reads the release from the env itself and prints the same block; the receipt "
+        "file is left as it was",
+        form="success",
+    ),
+    Case(
+        "wheelhouse-truncated-manifest",
+        "files",
+        "install `--wheel-dir DIR`, DIR's manifest.json cut off",
+        5,
+        "aimetenv: error: …/manifest.json cannot be read as JSON (JSONDecodeError). Make the "
+        "wheelhouse again with 'aimetenv download'.",
+        "no env created; the wheelhouse's files",
+    ),
+)
+
+NETWORK_CASES: tuple[Case, ...] = (
+    Case(
+        "http-404",
+        "network",
+        "install; the release host answers 404 for a wheel",
+        3,
+        "aimetenv: error: the release host has no AimetCommon-torch_cpu_1.16.2.py37-cp37-cp37m-"
+        "linux_x86_64.whl (http://127.0.0.1:…/1.16.2.py37/AimetCommon-…whl). The catalog's name "
+        "for this file is inferred; check 'aimetenv releases 1.16.2.py37', or the layout "
+        "<mirror>/<tag>/<file> of --mirror.",
+        "no env created, nothing downloaded",
+    ),
+    Case(
+        "http-500",
+        "network",
+        "install; the release host answers 500 every time",
+        3,
+        "aimetenv: error: asking the release host for …: … answered 500 Internal Server Error "
+        "(gave up after 5 attempts). Check the network (proxy settings come from HTTPS_PROXY), "
+        "then run the command again.",
+        "no env created, nothing downloaded; 5 requests, no more",
+    ),
+    Case(
+        "http-500-then-ok",
+        "network",
+        "download; the release host answers 500 twice, then the file",
+        0,
+        "",
+        "the wheelhouse is complete; each file's sha256 matches the host's",
+        form="success",
+    ),
+    Case(
+        "host-never-answers",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the mirror accepts connections and never answers",
+        3,
+        "aimetenv: error: asking the release host for …: http://127.0.0.1 did not answer within "
+        "1 s (gave up after 5 attempts). Check the network (proxy settings come from "
+        "HTTPS_PROXY), then run the command again.",
+        "no env created, nothing downloaded",
+    ),
+    Case(
+        "host-drips",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the host sends one byte every 0.2 s",
+        3,
+        "aimetenv: error: downloading …: http://127.0.0.1 sent … bytes in … s; the transfer "
+        "stalled (gave up after 5 attempts). Check the network (proxy settings come from "
+        "HTTPS_PROXY), then run the command again; the download resumes where it stopped.",
+        "no env created; the bytes that arrived are kept in the `.part` file",
+    ),
+    Case(
+        "connection-cut",
+        "network",
+        "download; the host drops the connection after 3000 bytes",
+        0,
+        "",
+        "the file is resumed with `Range: bytes=3000-`: no byte is fetched twice",
+        form="success",
+    ),
+    Case(
+        "connection-refused",
+        "network",
+        "install; nothing listens on the mirror's port",
+        3,
+        "aimetenv: error: asking the release host for …: cannot reach http://127.0.0.1: the "
+        "connection was refused (gave up after 5 attempts). Check the network (proxy settings "
+        "come from HTTPS_PROXY), then run the command again.",
+        "no env created, nothing downloaded",
+    ),
+    Case(
+        "redirect-https-to-http",
+        "network",
+        "install from an https mirror that redirects to plain http on another host",
+        3,
+        "aimetenv: error: refusing the redirect from https://127.0.0.1:…/1.16.2.py37/AimetCommon"
+        "-…whl to http://aimet-mirror.example/…: plain http to a host that is not loopback. Ask "
+        "the host for an https URL, or pass --allow-http if this network is trusted.",
+        "no env created, nothing downloaded; the https host got one request",
+    ),
+    Case(
+        "wheel-truncated",
+        "network",
+        "install; the host serves a wheel cut off at 3000 bytes (with a matching length)",
+        5,
+        "aimetenv: error: AimetCommon-…whl from … is not a readable wheel (not a complete zip "
+        "archive: File is not a zip file); it was deleted from the download cache, and nothing "
+        "was installed. The host sent a damaged, cut-off or different file (an error page?); run "
+        "the command again, and if it fails the same way the file on the host is broken.",
+        "no env created; the cache holds neither the file nor a sha256 record of it",
+    ),
+    Case(
+        "wheel-is-an-error-page",
+        "network",
+        "install; a proxy answers the wheel's URL with an HTML page and status 200",
+        5,
+        "aimetenv: error: AimetCommon-…whl from … is not a readable wheel (…); it was deleted "
+        "from the download cache, and nothing was installed. …",
+        "no env created; the cache holds neither the file nor a sha256 record of it",
+    ),
+    Case(
+        "cache-holds-a-broken-wheel",
+        "network",
+        "install; the cache holds a cut-off wheel with a matching sha256 record (an older "
+        "aimetenv kept it)",
+        0,
+        "",
+        "the broken copy is replaced by a fresh download and the install completes",
+        form="success",
+    ),
+    Case(
+        "sha256-mismatch",
+        "network",
+        "install after `releases --refresh` learned digests; the mirror serves a different file",
+        5,
+        "aimetenv: error: AimetCommon-…whl from … has sha256 …, but … was expected; the file "
+        "was deleted and nothing was installed. The release host or a proxy served a different "
+        "file. Run 'aimetenv releases --refresh' if the release was re-published, then try "
+        "again.",
+        "no env created; nothing of the file left in the cache",
+    ),
+    Case(
+        "pip-fails-midway",
+        "network",
+        "install; the index has torch and torchvision but not aimet-torch (step 3 of 5 fails)",
+        4,
+        "aimetenv: error: step 3/5 failed: install aimet-torch==2.42.0 (pip exit status 1). The "
+        "full output is in ….",
+        "no receipt; the env works and keeps what steps 1-2 installed; the same command "
+        "completes once the index has the file",
+        form="pip-failure",
+    ),
+)
+
+INTERRUPT_CASES: tuple[Case, ...] = (
+    Case(
+        "sigint-download",
+        "interrupt",
+        "SIGINT to install while the host drips a wheel",
+        130,
+        INTERRUPTED,
+        "no env created, no receipt, the rc file; the `.part` is kept and the next run fetches "
+        "only the missing bytes, then completes",
+    ),
+    Case(
+        "sigint-env-creation",
+        "interrupt",
+        "SIGINT to install while conda creates the env (a slow conda stand-in)",
+        130,
+        INTERRUPTED,
+        "the half-made env is removed; no receipt; the rc file; the next run completes",
+    ),
+    Case(
+        "sigint-pip",
+        "interrupt",
+        "SIGINT to install while pip waits for a wheel from a held index",
+        130,
+        INTERRUPTED,
+        "no receipt; the env works and `pip check` passes; the rc file; the next run completes",
+    ),
+    Case(
+        "sigint-before-receipt",
+        "interrupt",
+        "SIGINT to install during the smoke test, just before the receipt is written",
+        130,
+        INTERRUPTED,
+        "no receipt; the env works and AIMET in it imports; the rc file; the next run writes the "
+        "receipt",
+    ),
+    Case(
+        "receipt-write-interrupted",
+        "interrupt",
+        "an interrupt (or a full disk) at each step of the atomic write a receipt goes through",
+        None,
+        "",
+        "the previous receipt byte for byte, no temporary file: a receipt is never half-written",
+        form="in-process",
+    ),
+    Case(
+        "sigint-wheelhouse",
+        "interrupt",
+        "SIGINT to `download -d DIR` while the host drips a wheel",
+        130,
+        INTERRUPTED,
+        "DIR holds no file and no staging folder; the next run resumes the `.part` and completes",
+    ),
+    Case(
+        "two-installs-one-env",
+        "concurrency",
+        "a second install into an env while the first one runs",
+        6,
+        "aimetenv: error: another aimetenv process is installing into venv … (pid …). Wait for "
+        "it to finish, then run the command again.",
+        "the first install completes and writes its receipt",
+    ),
+)
+
+CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + INTERRUPT_CASES
+
+_BY_ID = {c.id: c for c in CASES}
+
+
+def case(identifier: str) -> Case:
+    """The row called ``identifier``."""
+    return _BY_ID[identifier]
+
+
+__all__ = ["CASES", "INPUT_CASES", "INTERRUPTED", "Case", "Form", "case"]
