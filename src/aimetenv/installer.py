@@ -16,6 +16,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,7 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 from aimetenv import __version__
 from aimetenv.commands import pip_argv, reqs_find_links
-from aimetenv.errors import FileError, InstallError, NetworkError
+from aimetenv.errors import FileError, InstallError, IntegrityError, NetworkError
 from aimetenv.plan import ExportSpec
 from aimetenv.probing import run_probe
 from aimetenv.receipt import (
@@ -48,6 +49,7 @@ from aimetenv.reqsfiles import (
 from aimetenv.runner import Command
 from aimetenv.smoke import SmokeResult, run_smoke
 from aimetenv.urls import redact
+from aimetenv.wheels import wheel_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,6 +76,10 @@ class Fetcher(Protocol):
 
     def fetch(self, wheel: PlannedWheel, tag: str) -> Fetched:
         """The file, ready for pip, with its sha256 and size."""
+        ...
+
+    def discard(self, fetched: Fetched) -> bool:
+        """Forget a file that turned out to be unusable (a cache entry); True if it was deleted."""
         ...
 
 
@@ -318,6 +324,38 @@ def already_installed(prepared: Prepared, runner: Runner, state: Path) -> Instal
     )
 
 
+def check_creatable(prepared: Prepared) -> None:
+    """Refuse, before anything is downloaded, an environment that cannot be created where asked.
+
+    The nearest existing folder above the new prefix must be a folder aimetenv can create
+    things in; that is tried for real (a temporary folder, removed at once), because root passes
+    every permission check and still cannot write under ``/proc`` or on a read-only mount.
+    """
+    prefix = prepared.target.prefix
+    if prefix is None or prefix.exists() or not _wants(prepared, "create-env"):
+        return
+    parent = prefix.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    label = prepared.target.label
+    if not parent.is_dir():
+        raise FileError(
+            f"cannot create {label}: {parent} is not a folder",
+            hint="Choose a path under a folder you can write to.",
+            code="prefix-unwritable",
+        )
+    try:
+        probe = tempfile.mkdtemp(prefix=".aimetenv-probe-", dir=parent)
+    except OSError as error:
+        raise FileError(
+            f"cannot create {label}: nothing can be created in {parent} "
+            f"({error.strerror or error})",
+            hint="Choose a path under a folder you can write to.",
+            code="prefix-unwritable",
+        ) from None
+    os.rmdir(probe)  # noqa: PTH106  # the probe folder is empty
+
+
 @contextlib.contextmanager
 def _open_log(state: Path) -> Iterator[tuple[Path, IO[str]]]:
     folder = state / "logs"
@@ -431,9 +469,36 @@ def _check_url(run: _Run, action: Action, paths: dict[str, str]) -> None:
         )
 
 
+def _readable(run: _Run, wheel: PlannedWheel, fetched: Fetched) -> Fetched:
+    """``fetched`` when it is a readable wheel; a damaged cache entry is fetched afresh once.
+
+    A cut-off file, or an error page a host or proxy sent with status 200, would otherwise be
+    recorded in the cache and fail inside pip on every later run.
+    """
+    problem = wheel_problem(fetched.path) if fetched.path.name.endswith(".whl") else None
+    if problem is None:
+        return fetched
+    deleted = run.fetcher.discard(fetched)
+    if deleted and fetched.from_cache:
+        run.notes.append(f"the cached {wheel.filename} was not a readable wheel; fetched it again")
+        fetched = run.fetcher.fetch(wheel, run.plan.tag)
+        problem = wheel_problem(fetched.path)
+        if problem is None:
+            return fetched
+        deleted = run.fetcher.discard(fetched)
+    where = "it was deleted from the download cache" if deleted else f"it is {fetched.path}"
+    raise IntegrityError(
+        f"{wheel.filename} from {fetched.url} is not a readable wheel ({problem}); {where}, "
+        "and nothing was installed",
+        hint="The host sent a damaged, cut-off or different file (an error page?); run the "
+        "command again, and if it fails the same way the file on the host is broken.",
+        code="bad-wheel",
+    )
+
+
 def _download(run: _Run, action: Action, wheels: dict[str, PlannedWheel]) -> None:
     wheel = wheels[action.url or ""]
-    fetched = run.fetcher.fetch(wheel, run.plan.tag)
+    fetched = _readable(run, wheel, run.fetcher.fetch(wheel, run.plan.tag))
     if action.path is not None and Path(action.path) != fetched.path:
         raise InstallError(
             f"{wheel.filename} was stored at {fetched.path}, not at {action.path}",
@@ -599,6 +664,7 @@ def install(  # each input is one collaborator of the run
         done = already_installed(prepared, runner, state)
         if done is not None:
             return done
+    check_creatable(prepared)
     started = _utc_now()
     plan = prepared.plan
     wheels = {w.url: w for w in plan.wheels}
@@ -668,6 +734,7 @@ __all__ = [
     "NullReporter",
     "Reporter",
     "already_installed",
+    "check_creatable",
     "find_receipt",
     "install",
     "lock_key",

@@ -223,7 +223,12 @@ def _read(path: Path, shown: Path) -> bytes | None:
 
 
 def _check_writable(path: Path, shown: Path) -> int:
-    """The file's permission bits; FileError when it is read-only (even for root)."""
+    """The file's permission bits; FileError when it is read-only (even for root).
+
+    Read-only means the owner's write bit is clear (``chmod 444``, ``chmod u-w``): the owner
+    said "do not change this", and root, whom the operating system lets write anyway, respects
+    that too. A file the owner may write but this user may not is refused as well.
+    """
     try:
         mode = path.stat().st_mode
     except OSError as error:
@@ -232,7 +237,7 @@ def _check_writable(path: Path, shown: Path) -> int:
         ) from None
     if not stat.S_ISREG(mode):
         raise FileError(f"{shown} is not a regular file", code="not-a-file")
-    if not mode & 0o222 or not os.access(path, os.W_OK):
+    if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
         raise FileError(
             f"{shown} is read-only; nothing was changed",
             hint="Make it writable (chmod u+w) or choose another file.",

@@ -326,6 +326,11 @@ class WheelhouseFetcher:
             from_cache=True,
         )
 
+    def discard(self, fetched: Fetched) -> bool:
+        """Never delete anything: the wheelhouse is the user's folder (always False)."""
+        del fetched
+        return False
+
 
 def _without_index_options(args: Sequence[str]) -> list[str]:
     kept: list[str] = []

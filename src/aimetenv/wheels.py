@@ -8,6 +8,7 @@ compatibility decision is always ``packaging.tags``' set logic, never string mat
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from packaging.version import InvalidVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -57,4 +59,23 @@ def tags_text(tags: Iterable[Tag]) -> str:
     return ", ".join(sorted(str(t) for t in tags))
 
 
-__all__ = ["WheelName", "is_compatible", "parse_wheel_name", "tags_text"]
+def wheel_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not a readable wheel, or None when it is one.
+
+    Reads only the zip's central directory (at the end of the file), so it is cheap for large
+    wheels: a cut-off download, an HTML error page saved under the wheel's name or an empty file
+    fail here instead of inside pip.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
+        return f"not a complete zip archive: {error}"[:160]
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    if not any(n.count("/") == 1 and n.endswith(".dist-info/WHEEL") for n in names):
+        return "no .dist-info/WHEEL file in it"
+    return None
+
+
+__all__ = ["WheelName", "is_compatible", "parse_wheel_name", "tags_text", "wheel_problem"]
