@@ -1,26 +1,26 @@
-"""The ``aimetenv`` command: one typer app, every command registered here, and ``main()``."""
+"""The ``aimetenv`` command: one typer app, every command registered here, and ``main()``.
 
-from typing import Annotated, Optional
+``main()`` runs an app that holds only the command named on the command line, or none for
+``aimetenv --version``: typer turns every registered command's signature into options on each
+start, about 10 ms for all of them. Anything else (``--help``, a typo, nothing) gets ``app``.
+"""
+
+import importlib
+import sys
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
 from aimetenv import __version__
-from aimetenv.cli.doctor import doctor
-from aimetenv.cli.download import download
-from aimetenv.cli.env import env
-from aimetenv.cli.install import install
-from aimetenv.cli.releases import releases
-from aimetenv.cli.resolve import resolve
 
-app = typer.Typer(
-    name="aimetenv",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-    pretty_exceptions_show_locals=False,
-    add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+COMMANDS = ("releases", "resolve", "install", "download", "env", "doctor")
+"""Every command, in the order ``--help`` lists them; ``aimetenv.cli.<name>.<name>`` runs it."""
+
+
+def command(name: str) -> Callable[..., Any]:
+    """The function of a command, its module imported only now."""
+    function: Callable[..., Any] = getattr(importlib.import_module(f"aimetenv.cli.{name}"), name)
+    return function
 
 
 def _version(value: bool) -> None:
@@ -29,7 +29,6 @@ def _version(value: bool) -> None:
         raise typer.Exit
 
 
-@app.callback()
 def _root(
     version: Annotated[
         Optional[bool],
@@ -46,17 +45,46 @@ def _root(
     """
 
 
-app.command("releases")(releases)
-app.command("resolve")(resolve)
-app.command("install")(install)
-app.command("download")(download)
-app.command("env")(env)
-app.command("doctor")(doctor)
+def make_app(names: tuple[str, ...] = COMMANDS) -> typer.Typer:
+    """The typer app with the commands ``names`` (default: all of them)."""
+    made = typer.Typer(
+        name="aimetenv",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+        pretty_exceptions_show_locals=False,
+        add_completion=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    made.callback()(_root)
+    for name in names:
+        made.command(name)(command(name))
+    return made
+
+
+app: typer.Typer
+"""The app with every command (made on first use; ``main()`` does without it when it can)."""
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, made when it is first asked for (PEP 562)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    made = make_app()
+    globals()["app"] = made
+    return made
 
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="aimetenv")
+    first = sys.argv[1] if len(sys.argv) > 1 else ""
+    if first in COMMANDS:
+        chosen = make_app((first,))
+    elif first == "--version" and len(sys.argv) == 2:  # noqa: PLR2004  # aimetenv --version
+        chosen = make_app(())
+    else:
+        chosen = make_app()
+    chosen(prog_name="aimetenv")
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "command", "main", "make_app"]
