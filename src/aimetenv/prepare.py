@@ -24,6 +24,7 @@ from aimetenv.targets import (
     CondaInfo,
     EnvTarget,
     TargetRequest,
+    check_path_argument,
     choose_install_target,
     find_conda,
 )
@@ -111,7 +112,7 @@ def find_base_interpreter(
 ) -> tuple[Path, str, dict[str, Any]]:
     """A real Python ``xy`` to build a venv from, confirmed by running it; exit 2 when none."""
     if explicit is not None:
-        path = Path(explicit).expanduser()
+        path = check_path_argument(explicit, "--interpreter")
         found = _confirm_interpreter(runner, xy, [(path, "--interpreter")])
         if found is None:
             raise UsageError(

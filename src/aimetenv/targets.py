@@ -10,6 +10,7 @@ then the env aimetenv installed last, then the interpreter aimetenv itself runs 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ CondaFlavour = Literal["conda", "mamba", "micromamba"]
 _CONDA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHOWN = 100
 """Paths longer than this are shown by their start and end in messages."""
+_PATH_MAX = 4096
+"""Linux's limit on a path, in bytes with the final NUL; each name may hold ``_NAME_MAX``."""
+_NAME_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -135,10 +139,15 @@ def _shown_path(text: str) -> str:
 
 
 def check_path_argument(text: str, flag: str) -> Path:
-    """A path option: not empty, no NUL or newline (they cannot round-trip through shells), UTF-8."""
+    """A path option: not empty, no NUL or newline (they cannot round-trip through shells), UTF-8.
+
+    A path longer than the system allows is refused here too: every later step (a lock, a
+    receipt, the venv itself) would fail on it.
+    """
     if not text.strip() or "\x00" in text or "\n" in text or "\r" in text:
         raise UsageError(
-            f"{flag} needs a path without newlines or NUL characters, got {_shown_path(text)}",
+            f"{flag} needs a path (not empty, without newlines or NUL characters), got "
+            f"{_shown_path(text)}",
             code="bad-path",
         )
     try:
@@ -149,7 +158,15 @@ def check_path_argument(text: str, flag: str) -> Path:
             hint="Environments, logs, receipts and shell files name this path as UTF-8 text.",
             code="bad-path",
         ) from None
-    return Path(text).expanduser().absolute()
+    path = Path(text).expanduser().absolute()
+    raw = os.fsencode(path)
+    if len(raw) >= _PATH_MAX or any(len(name) > _NAME_MAX for name in raw.split(b"/")):
+        raise UsageError(
+            f"{flag} is too long for a path ({len(raw)} bytes; at most {_PATH_MAX - 1}, and "
+            f"{_NAME_MAX} for each name): {_shown_path(text)}",
+            code="bad-path",
+        )
+    return path
 
 
 def _single(request: TargetRequest) -> None:

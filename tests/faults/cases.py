@@ -147,7 +147,8 @@ INPUT_CASES: tuple[Case, ...] = (
     _input(
         "prefix-newline",
         "install with `--venv` holding a newline",
-        "aimetenv: error: --venv needs a path without newlines or NUL characters, got '…\\nx'.",
+        "aimetenv: error: --venv needs a path (not empty, without newlines or NUL characters), "
+        "got '…\\nx'.",
         (*INSTALL, "--mirror", "{mirror}", "--venv", "{prefix}\nx"),
     ),
     _input(
@@ -160,8 +161,38 @@ INPUT_CASES: tuple[Case, ...] = (
     _input(
         "prefix-empty",
         "install with `--venv ''`",
-        "aimetenv: error: --venv needs a path without newlines or NUL characters, got ''.",
+        "aimetenv: error: --venv needs a path (not empty, without newlines or NUL characters), "
+        "got ''.",
         (*INSTALL, "--mirror", "{mirror}", "--venv", ""),
+    ),
+    _input(
+        "prefix-too-long",
+        "install with a 5000-character `--venv` (was an internal error)",
+        "aimetenv: error: --venv is too long for a path (… bytes; at most 4095, and 255 for each "
+        "name): '/tmp/…aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.",
+        (*INSTALL, "--mirror", "{mirror}", "--venv", "{tmp}/" + "a" * 5000),
+    ),
+    _input(
+        "doctor-name-too-long",
+        "`aimetenv doctor --venv` with a 300-character folder name (was an internal error)",
+        "aimetenv: error: --venv is too long for a path (… bytes; at most 4095, and 255 for each "
+        "name): '…/env'.",
+        ("doctor", "--venv", "{tmp}/" + "b" * 300 + "/env"),
+        intact="nothing created",
+    ),
+    _input(
+        "wheel-dir-empty",
+        "install with `--wheel-dir ''` (was ignored: the install went to the network)",
+        "aimetenv: error: --wheel-dir needs a path (not empty, without newlines or NUL "
+        "characters), got ''.",
+        (*INSTALL, *TARGET, "--wheel-dir", ""),
+    ),
+    _input(
+        "interpreter-too-long",
+        "install with a 5000-character `--interpreter` (was an internal error)",
+        "aimetenv: error: --interpreter is too long for a path (… bytes; at most 4095, and 255 "
+        "for each name): '/tmp/…'.",
+        (*INSTALL, *TARGET, "--interpreter", "{tmp}/" + "i" * 5000),
     ),
     _input(
         "prefix-user-folder",

@@ -187,7 +187,7 @@ def _install(
     from aimetenv.render.jsonout import dumps
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import EnvTarget, TargetRequest
+    from aimetenv.targets import EnvTarget, TargetRequest, check_path_argument
 
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
@@ -206,7 +206,9 @@ def _install(
         torch_find_links=flags.torch_find_links,
         allow_http=flags.allow_http,
     )
-    folder = Path(flags.wheel_dir).expanduser().absolute() if flags.wheel_dir else None
+    folder = (
+        None if flags.wheel_dir is None else check_path_argument(flags.wheel_dir, "--wheel-dir")
+    )
     request = InstallRequest(
         variant=variant,
         tag=tag,
