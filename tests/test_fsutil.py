@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,25 @@ def test_unwritable_place_is_a_file_error(tmp_path: Path) -> None:
     with pytest.raises(FileError, match="cannot write"):
         atomic_write_text(blocked / "x", "y")
     assert blocked.read_text() == "not a folder"
+
+
+def test_a_write_that_need_not_be_durable_is_atomic_without_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    folder = tmp_path / "cache"
+    path = folder / "record.sha256"
+    atomic_write_text(path, "first\n", durable=False)
+    atomic_write_text(path, "second\n", durable=False)
+    assert path.read_text() == "second\n"
+    assert [p.name for p in folder.iterdir()] == ["record.sha256"]
+    assert synced == []
+    atomic_write_text(path, "third\n")
+    assert len(synced) == 2  # the file, then its folder

@@ -21,7 +21,9 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
@@ -350,13 +352,47 @@ def read_record(path: Path) -> str | None:
 
 def write_record(path: Path, digest: str) -> None:
     """Record a file's sha256 as ``sha256sum`` writes it (``sha256sum -c`` can check it)."""
-    atomic_write_text(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
+    # Not durable: a record a crash damaged reads as missing, and the file is fetched again.
+    atomic_write_text(
+        path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n", durable=False
+    )
 
 
 def _remove(*paths: Path) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+class _Hasher:
+    """A sha256 fed on a thread of its own, in order, so that hashing overlaps the transfer.
+
+    hashlib lets go of the GIL for large blocks, so on two cores the hash costs no wall time.
+    At most ``depth`` blocks wait in between.
+    """
+
+    def __init__(self, digest: Any, depth: int = 16) -> None:  # noqa: ANN401  # a hashlib object
+        """Start the thread."""
+        self._digest = digest
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="aimetenv-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            block = self._queue.get()
+            if block is None:
+                return
+            self._digest.update(block)
+
+    def update(self, block: bytes) -> None:
+        """Hash ``block`` after the ones before it."""
+        self._queue.put(block)
+
+    def finish(self) -> None:
+        """Wait until every block handed over is in the digest."""
+        self._queue.put(None)
+        self._thread.join()
 
 
 @dataclass
@@ -370,6 +406,10 @@ class _Transfer:
     transferred: int = 0
     resumed: bool = False
     sink: ProgressSink | None = None
+    digest: Any = None
+    """The sha256 of the part's bytes so far, updated as they arrive (a ``hashlib`` object)."""
+    hashed: int = 0
+    """How many bytes ``digest`` has seen."""
 
 
 class Downloader:
@@ -660,11 +700,31 @@ class Downloader:
             "command again; the download resumes where it stopped.",
         )
         try:
+            if transfer.digest is not None and transfer.hashed == transfer.part.stat().st_size:
+                return str(transfer.digest.hexdigest())  # hashed as it arrived: no second read
             return sha256_file(transfer.part)
         except OSError as error:
             raise FileError(
                 f"cannot read {transfer.part}: {error.strerror or error}", code="cache-unreadable"
             ) from None
+
+    @staticmethod
+    def _digest_from(transfer: _Transfer, start: int) -> Any:  # noqa: ANN401  # a hashlib object
+        """The sha256 of the part's first ``start`` bytes, ready to take the rest."""
+        if start and transfer.digest is not None and transfer.hashed == start:
+            return transfer.digest  # this process wrote (and hashed) exactly those bytes
+        digest = hashlib.sha256()
+        left = start
+        if left:
+            with transfer.part.open("rb") as stream:
+                while left:
+                    block = stream.read(min(left, 1024 * 1024))
+                    if not block:
+                        break
+                    digest.update(block)
+                    left -= len(block)
+        transfer.digest, transfer.hashed = digest, start - left
+        return digest
 
     def _attempt(self, transfer: _Transfer, tag: str) -> None:
         """One GET: resume from the part's size when there is one; raise RetryableError to retry."""
@@ -741,13 +801,12 @@ class Downloader:
             "last_modified": response.headers.get("Last-Modified"),
             "total": total,
         }
-        atomic_write_text(transfer.meta, json.dumps(meta, sort_keys=True) + "\n")
+        # Not durable: a damaged meta file only means the part is not resumed.
+        atomic_write_text(transfer.meta, json.dumps(meta, sort_keys=True) + "\n", durable=False)
 
     def _receive(
         self, transfer: _Transfer, response: requests.Response, start: int, total: int | None
     ) -> None:
-        import urllib3  # noqa: PLC0415  # requests' transport, imported with it
-
         if start == 0:
             if transfer.part.exists() and transfer.sink is not None:
                 transfer.sink.close()
@@ -756,49 +815,71 @@ class Downloader:
             transfer.resumed = True
         if transfer.sink is None and self.progress is not None:
             transfer.sink = self.progress(transfer.name, start, total)
-        raw = response.raw
-        read = getattr(raw, "read1", None) or raw.read
-        received = start
-        window_start, window_bytes = time.monotonic(), 0
         try:
-            with transfer.part.open("r+b" if start else "wb") as stream:
-                stream.seek(start)
-                stream.truncate()
-                while True:
-                    try:
-                        block = read(CHUNK)
-                    except (urllib3.exceptions.HTTPError, OSError) as error:
-                        stream.flush()
-                        raise _broken(transfer.url, received, error) from None
-                    if not block:
-                        break
-                    stream.write(block)
-                    received += len(block)
-                    transfer.transferred += len(block)
-                    window_bytes += len(block)
-                    if transfer.sink is not None:
-                        transfer.sink.advance(len(block))
-                    elapsed = time.monotonic() - window_start
-                    if elapsed >= self.timeout:
-                        if window_bytes < LOW_SPEED_BYTES:
-                            raise RetryableError(
-                                f"{_origin(transfer.url)} sent {window_bytes} bytes in "
-                                f"{elapsed:.0f} s; the transfer stalled",
-                                code="timeout",
-                            )
-                        window_start, window_bytes = time.monotonic(), 0
-                stream.flush()
-                os.fsync(stream.fileno())
+            hasher = _Hasher(self._digest_from(transfer, start))
+        except OSError as error:
+            raise FileError(
+                f"cannot read {transfer.part}: {error.strerror or error}", code="cache-unreadable"
+            ) from None
+        try:
+            received = self._copy(transfer, response, start, hasher)
         except OSError as error:
             raise FileError(
                 f"cannot write {transfer.part}: {error.strerror or error}", code="cache-unwritable"
             ) from None
+        finally:
+            hasher.finish()
         if total is not None and received != total:
             raise RetryableError(
                 f"the connection to {_origin(transfer.url)} closed after {received} of "
                 f"{total} bytes",
                 code="connection",
             )
+
+    def _copy(
+        self, transfer: _Transfer, response: requests.Response, start: int, hasher: _Hasher
+    ) -> int:
+        """Write the body into the part from ``start`` on, hashing it; the part's size after."""
+        import urllib3  # noqa: PLC0415  # requests' transport, imported with it
+
+        raw = response.raw
+        read = getattr(raw, "read1", None) or raw.read
+        received = start
+        window_start, window_bytes = time.monotonic(), 0
+        with transfer.part.open("r+b" if start else "wb") as stream:
+            stream.seek(start)
+            stream.truncate()
+            while True:
+                try:
+                    block = read(CHUNK)
+                except (urllib3.exceptions.HTTPError, OSError) as error:
+                    stream.flush()
+                    raise _broken(transfer.url, received, error) from None
+                if not block:
+                    break
+                stream.write(block)
+                hasher.update(block)
+                transfer.hashed += len(block)
+                received += len(block)
+                transfer.transferred += len(block)
+                window_bytes += len(block)
+                if transfer.sink is not None:
+                    transfer.sink.advance(len(block))
+                elapsed = time.monotonic() - window_start
+                if elapsed >= self.timeout:
+                    if window_bytes < LOW_SPEED_BYTES:
+                        raise RetryableError(
+                            f"{_origin(transfer.url)} sent {window_bytes} bytes in "
+                            f"{elapsed:.0f} s; the transfer stalled",
+                            code="timeout",
+                        )
+                    window_start, window_bytes = time.monotonic(), 0
+            # No fsync: forcing a large file to disk takes longer than fetching it over a fast
+            # link, and it guards nothing here. Every reuse of a cached file checks its sha256
+            # against the record first, so a file that a crash left short or empty is found,
+            # discarded and fetched again.
+            stream.flush()
+        return received
 
 
 __all__ = [
