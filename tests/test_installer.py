@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -14,11 +15,18 @@ from aimetenv import __version__
 from aimetenv.catalog.load import load_catalog
 from aimetenv.download import Downloader
 from aimetenv.errors import InstallError, NetworkError
-from aimetenv.installer import already_installed, install, next_step, target_flags
+from aimetenv.installer import (
+    already_installed,
+    install,
+    next_step,
+    start_quick_smoke,
+    target_flags,
+)
 from aimetenv.prepare import InstallRequest, Prepared, prepare
 from aimetenv.receipt import read_last_install, read_receipt, receipt_path_in_env
 from aimetenv.resolver import Options
 from aimetenv.runner import Command, Completed, SubprocessRunner
+from aimetenv.smoke import StartedSmoke
 from aimetenv.targets import CondaTool, EnvTarget, TargetRequest
 from support.legacy import TAG, VARIANT, LegacyRelease
 from support.releasehost import ReleaseHost
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
 
     from aimetenv.commands import Action
     from aimetenv.plan import InstallPlan
+    from aimetenv.smoke import SmokeCall
 
 CATALOG = load_catalog()
 
@@ -176,6 +185,46 @@ def test_a_legacy_install_fills_every_receipt_field(
     )
     assert repaired.outcome == "installed"
     assert repaired.smoke.ok
+
+
+def test_the_early_smoke_test_decides_a_no_op_only_when_it_is_the_same_test(
+    host: ReleaseHost, legacy_env: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    prepared = legacy_prepared(host, legacy_env, tmp_path / "cache")
+    early = start_quick_smoke(prepared.target, SubprocessRunner(), state)
+    assert early is not None
+    spy = SpyRunner()
+    done = already_installed(prepared, spy, state, early)
+    assert done is not None
+    assert done.outcome == "already-installed"
+    assert done.smoke.ok
+    assert done.smoke.mode == "quick"
+    assert spy.commands == []  # the early test's answer was taken, nothing ran again
+
+    elsewhere = StartedSmoke(SubprocessRunner(), replace_cwd(early, str(tmp_path)))
+    again = already_installed(prepared, spy, state, elsewhere)
+    assert again is not None
+    assert len(spy.commands) == 1  # another test (another folder): the no-op ran its own
+
+
+def test_no_early_smoke_test_without_a_receipt_or_an_env(tmp_path: Path) -> None:
+    python = tmp_path / "env/bin/python"
+    missing = EnvTarget(
+        kind="venv", python=python, reason="--venv given", prefix=python.parents[1], exists=False
+    )
+    assert start_quick_smoke(missing, SubprocessRunner(), tmp_path / "state") is None
+    (tmp_path / "env/bin").mkdir(parents=True)
+    present = EnvTarget(
+        kind="venv", python=python, reason="--venv given", prefix=python.parents[1], exists=True
+    )
+    assert start_quick_smoke(present, SubprocessRunner(), tmp_path / "state") is None
+
+
+def replace_cwd(started: StartedSmoke, cwd: str) -> SmokeCall:
+    return dataclasses.replace(
+        started.call, command=dataclasses.replace(started.call.command, cwd=cwd)
+    )
 
 
 def test_a_missing_file_stops_before_the_env_is_created(host: ReleaseHost, tmp_path: Path) -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from aimetenv.plan import ExportSpec, SmokeSpec
 from aimetenv.runner import Completed, SubprocessRunner
-from aimetenv.smoke import build_smoke, export_environment, parse_smoke, run_smoke
+from aimetenv.smoke import (
+    StartedSmoke,
+    build_smoke,
+    export_environment,
+    parse_smoke,
+    run_smoke,
+)
 from support.envs import need_python, site_packages
 
 RUNNER = SubprocessRunner()
@@ -164,6 +170,23 @@ def test_the_child_skips_the_teardown_once_it_has_reported(tmp_path: Path) -> No
     )
     assert result.ok, result.summary
     assert not marker.exists()
+
+
+def test_a_started_smoke_test_is_handed_over_only_for_the_same_test(tmp_path: Path) -> None:
+    spec = SmokeSpec(("json",), "math", None, None, needs_exports=False, note="")
+    python = Path(sys.executable)
+    started = StartedSmoke(RUNNER, build_smoke(python, spec, exports=None, site_packages=[]))
+    same = build_smoke(python, spec, exports=None, site_packages=[])
+    assert same.command.argv != started.call.command.argv  # new cookies, the same test
+    result = started.result_for(same)
+    assert result is not None
+    assert result.ok, result.summary
+    assert result.mode == "full"
+    quick = build_smoke(python, spec, exports=None, site_packages=[], mode="quick")
+    elsewhere = build_smoke(python, spec, exports=None, site_packages=[], cwd=str(tmp_path))
+    other = SmokeSpec(("json",), "_json", None, None, needs_exports=False, note="")
+    for different in (quick, elsewhere, build_smoke(python, other, exports=None, site_packages=[])):
+        assert started.result_for(different) is None
 
 
 def test_a_missing_interpreter_is_a_failed_result(tmp_path: Path) -> None:

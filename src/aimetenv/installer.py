@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 from aimetenv import __version__
 from aimetenv.commands import pip_argv, reqs_find_links
 from aimetenv.errors import FileError, InstallError, IntegrityError, NetworkError
-from aimetenv.plan import ExportSpec
+from aimetenv.plan import ExportSpec, SmokeSpec
 from aimetenv.probing import run_probe
 from aimetenv.receipt import (
     Receipt,
@@ -47,7 +47,7 @@ from aimetenv.reqsfiles import (
     wanted_names,
 )
 from aimetenv.runner import Command
-from aimetenv.smoke import SmokeResult, run_smoke
+from aimetenv.smoke import SmokeResult, StartedSmoke, build_smoke, run_call, run_smoke
 from aimetenv.urls import redact
 from aimetenv.wheels import wheel_problem
 
@@ -280,11 +280,39 @@ def _receipt_matches(prepared: Prepared, state: Path) -> tuple[Receipt, Path] | 
     return found if same and reqs_done and simd_done else None
 
 
-def already_installed(prepared: Prepared, runner: Runner, state: Path) -> InstallResult | None:
+def start_quick_smoke(target: EnvTarget, runner: Runner, state: Path) -> StartedSmoke | None:
+    """Start the quick smoke test of an existing environment that has a receipt, on a thread.
+
+    Called as soon as the environment's lock is held, so that the test runs while the rest of
+    the install is prepared (probe, plan). ``already_installed`` uses the result only when the
+    test it would run is exactly this one; otherwise the test is run again.
+    """
+    prefix = target.prefix
+    if prefix is None or not target.exists:
+        return None
+    found = find_receipt(prefix, state)
+    if found is None:
+        return None
+    receipt = found[0]
+    call = build_smoke(
+        target.python,
+        SmokeSpec.from_dict(receipt.smoke),
+        exports=ExportSpec.from_dict(receipt.exports),
+        site_packages=receipt.site_packages,
+        mode="quick",
+        cwd=str(prefix) if prefix.is_dir() else None,
+    )
+    return StartedSmoke(runner, call)
+
+
+def already_installed(
+    prepared: Prepared, runner: Runner, state: Path, early: StartedSmoke | None = None
+) -> InstallResult | None:
     """The result of a no-op when the same release is installed and passes the quick smoke test.
 
     Same tag and variant in the receipt, the same optional steps asked for, and libpymo (or the
     packages of a pure-Python build) still loading: nothing is downloaded and pip is not run.
+    ``early``: the same test started earlier (``start_quick_smoke``), used if it matches.
     """
     started = time.monotonic()
     target, plan = prepared.target, prepared.plan
@@ -296,8 +324,7 @@ def already_installed(prepared: Prepared, runner: Runner, state: Path) -> Instal
     receipt, path = found
     prefix = prepared.prefix
     sites = _site_packages(prepared.target_facts) or receipt.site_packages
-    smoke = run_smoke(
-        runner,
+    call = build_smoke(
         target.python,
         plan.smoke,
         exports=ExportSpec.from_dict(receipt.exports),
@@ -305,6 +332,9 @@ def already_installed(prepared: Prepared, runner: Runner, state: Path) -> Instal
         mode="quick",
         cwd=str(prefix) if prefix.is_dir() else None,
     )
+    smoke = None if early is None else early.result_for(call)
+    if smoke is None:
+        smoke = run_call(runner, call)
     if not smoke.ok:
         return None
     return InstallResult(
@@ -652,16 +682,18 @@ def install(  # each input is one collaborator of the run
     reporter: Reporter | None = None,
     echo: bool = False,
     force: bool = False,
+    early_smoke: StartedSmoke | None = None,
 ) -> InstallResult:
     """Carry out ``prepared.actions`` in order; the caller holds the environment's lock.
 
     Unless ``force``, an environment whose receipt names the same release, and that passes the
-    quick smoke test, is left alone ("already installed").
+    quick smoke test, is left alone ("already installed"). ``early_smoke``: that test, started
+    by ``start_quick_smoke`` while the install was prepared.
     """
     started_clock = time.monotonic()
     reporter = reporter or NullReporter()
     if not force:
-        done = already_installed(prepared, runner, state)
+        done = already_installed(prepared, runner, state, early_smoke)
         if done is not None:
             return done
     check_creatable(prepared)
@@ -739,5 +771,6 @@ __all__ = [
     "install",
     "lock_key",
     "next_step",
+    "start_quick_smoke",
     "target_flags",
 ]

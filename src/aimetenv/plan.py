@@ -87,6 +87,19 @@ class SmokeSpec:
             "note": self.note,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SmokeSpec:
+        """Inverse of ``to_dict`` (receipts)."""
+        native, wrapper, location = data.get("native"), data.get("wrapper"), data.get("location")
+        return cls(
+            packages=tuple(str(p) for p in data.get("packages") or ()),
+            native=None if native is None else str(native),
+            wrapper=None if wrapper is None else str(wrapper),
+            location=None if location is None else str(location),
+            needs_exports=bool(data.get("needs_exports")),
+            note=str(data.get("note") or ""),
+        )
+
 
 @dataclass(frozen=True)
 class ExportSpec:

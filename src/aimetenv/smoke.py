@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -221,6 +222,20 @@ class SmokeCall:
         """Turn the child's output into a SmokeResult (failures are results, never exceptions)."""
         return parse_smoke(self, completed)
 
+    def same_test(self, other: SmokeCall) -> bool:
+        """Whether ``other`` tests the same thing (only the cookies differ).
+
+        The same interpreter, modules, mode, environment changes, folder and time limit.
+        """
+        mine, theirs = self.command, other.command
+        return (mine.argv[0], mine.argv[3], mine.cwd, mine.sanitize, mine.timeout) == (
+            theirs.argv[0],
+            theirs.argv[3],
+            theirs.cwd,
+            theirs.sanitize,
+            theirs.timeout,
+        ) and dict(mine.env) == dict(theirs.env)
+
 
 def build_smoke(  # each input changes what is tested
     python: Path,
@@ -337,19 +352,56 @@ def run_smoke(  # the inputs of build_smoke, plus the runner
         cwd=cwd,
         timeout=timeout,
     )
+    return run_call(runner, call)
+
+
+def run_call(runner: Runner, call: SmokeCall) -> SmokeResult:
+    """Run a built smoke test and parse it; a missing interpreter is a failed result too."""
     try:
         completed = runner.run(call.command)
     except AimetenvError as error:
         message = f"the smoke test could not start: {error.message}"
         return SmokeResult(
             ok=False,
-            mode=mode,
+            mode=call.mode,
             summary=message,
-            native=spec.native,
+            native=call.spec.native,
             environment=call.environment,
             error=message,
         )
     return call.parse(completed)
+
+
+class StartedSmoke:
+    """A smoke test already running on a thread of its own, for a caller that will want it later.
+
+    ``install`` starts the quick test of an existing environment as soon as it holds the lock, so
+    that the test runs while the interpreter is probed and the plan resolved; ``result_for``
+    hands the result over only when the test it would run itself is exactly this one.
+    """
+
+    def __init__(self, runner: Runner, call: SmokeCall) -> None:
+        """Start ``call`` now (a daemon thread: it never holds up the exit of the program)."""
+        self.call = call
+        self._result: SmokeResult | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(runner,), name="aimetenv-smoke", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, runner: Runner) -> None:
+        try:
+            self._result = run_call(runner, self.call)
+        finally:
+            self._done.set()
+
+    def result_for(self, call: SmokeCall) -> SmokeResult | None:
+        """This test's result (waiting for it) when ``call`` is the same test; else None."""
+        if not self.call.same_test(call):
+            return None
+        self._done.wait()
+        return self._result
 
 
 __all__ = [
@@ -359,8 +411,10 @@ __all__ = [
     "SmokeCheck",
     "SmokeMode",
     "SmokeResult",
+    "StartedSmoke",
     "build_smoke",
     "export_environment",
     "parse_smoke",
+    "run_call",
     "run_smoke",
 ]

@@ -24,7 +24,11 @@ from aimetenv.cli.options import (
 )
 
 if TYPE_CHECKING:
+    import contextlib
+    from pathlib import Path
+
     from aimetenv.spec import InstallFlags
+    from aimetenv.targets import EnvTarget
 
 VariantOpt = Annotated[
     Optional[str],
@@ -176,8 +180,6 @@ def _install(
 
     from aimetenv.catalog.lookup import find_release
     from aimetenv.errors import UsageError
-    from aimetenv.installer import lock_key
-    from aimetenv.locks import env_lock
     from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
     from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
     from aimetenv.prepare import InstallRequest, prepare
@@ -187,7 +189,7 @@ def _install(
     from aimetenv.render.jsonout import dumps
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import EnvTarget, TargetRequest, check_path_argument
+    from aimetenv.targets import TargetRequest, check_path_argument
 
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
@@ -241,10 +243,7 @@ def _install(
     runner = SubprocessRunner()
     state = state_dir()
     with contextlib.ExitStack() as held:
-
-        def hold(target: EnvTarget) -> None:
-            if not dry_run:
-                held.enter_context(env_lock(lock_key(target), state, label=target.label))
+        hold = _Holder(held, runner, state, dry_run=dry_run, force=flags.force)
 
         prepared = prepare(
             catalog,
@@ -274,6 +273,7 @@ def _install(
             yes=flags.yes,
             force=flags.force,
             echo=verbose > 0 and not quiet,
+            early_smoke=hold.early,
         )
     from aimetenv.render.install import install_document, install_summary
     from aimetenv.reqsfiles import running_as_root
@@ -284,6 +284,41 @@ def _install(
     elif not settings.quiet:
         err.print(install_summary(result, root=root), end="")
     return 0
+
+
+class _Holder:
+    """Called by ``prepare`` once the target is known: the lock, then the early smoke test.
+
+    Takes the environment's lock (not for --dry-run), then starts the quick smoke test of an
+    existing env, whose result decides a no-op, so that it runs while the rest of the install
+    is prepared.
+    """
+
+    def __init__(
+        self,
+        stack: "contextlib.ExitStack[Any]",
+        runner: Any,  # noqa: ANN401  # aimetenv.runner.Runner
+        state: "Path",
+        *,
+        dry_run: bool,
+        force: bool,
+    ) -> None:
+        self.stack = stack
+        self.runner = runner
+        self.state = state
+        self.dry_run = dry_run
+        self.force = force
+        self.early: Any = None  # aimetenv.smoke.StartedSmoke | None
+
+    def __call__(self, target: "EnvTarget") -> None:
+        from aimetenv.installer import lock_key, start_quick_smoke
+        from aimetenv.locks import env_lock
+
+        if self.dry_run:
+            return
+        self.stack.enter_context(env_lock(lock_key(target), self.state, label=target.label))
+        if not self.force:
+            self.early = start_quick_smoke(target, self.runner, self.state)
 
 
 def _carry_out(  # the settings install needs, passed as one call
@@ -299,6 +334,7 @@ def _carry_out(  # the settings install needs, passed as one call
     yes: bool,
     force: bool,
     echo: bool,
+    early_smoke: Any,  # noqa: ANN401  # aimetenv.smoke.StartedSmoke | None
 ) -> Any:  # noqa: ANN401  # aimetenv.installer.InstallResult
     """Announce the target, confirm a --recreate, then run the install."""
     import sys
@@ -325,6 +361,7 @@ def _carry_out(  # the settings install needs, passed as one call
         reporter=_ConsoleReporter(err, talk=talk, echo=echo),
         echo=echo,
         force=force,
+        early_smoke=early_smoke,
     )
 
 
