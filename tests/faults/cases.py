@@ -340,6 +340,26 @@ FILE_CASES: tuple[Case, ...] = (
         form="success",
     ),
     Case(
+        "stdout-disk-full",
+        "files",
+        "`aimetenv env >> FILE` on a full disk (stdout is `/dev/full`; was an internal error)",
+        7,
+        "aimetenv: error: cannot write the output: No space left on device. Free some space, "
+        "then run the command again. A file the output was redirected into may hold part of "
+        "it. 'aimetenv env --write FILE' writes a whole block or nothing.",
+        "no crash report; exit 7, not Python's 120 for a failed final flush",
+    ),
+    Case(
+        "stdout-closed",
+        "files",
+        "`aimetenv env >&-` (stdout closed; was an internal error)",
+        7,
+        "aimetenv: error: cannot write the output: stdout is closed. A file the output was "
+        "redirected into may hold part of it. 'aimetenv env --write FILE' writes a whole block "
+        "or nothing.",
+        "no crash report",
+    ),
+    Case(
         "cache-unwritable",
         "files",
         "install with `XDG_CACHE_HOME` under a regular file",

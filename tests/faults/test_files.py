@@ -18,6 +18,7 @@ import pytest
 
 from faults.cases import case
 from faults.helpers import (
+    Ran,
     check,
     download_args,
     files_in,
@@ -26,7 +27,7 @@ from faults.helpers import (
     receipt_of,
     run,
 )
-from support.standins import hermetic_env
+from support.standins import aimetenv_argv, hermetic_env
 
 if TYPE_CHECKING:
     from support.releasehost import ReleaseHost
@@ -123,6 +124,34 @@ def test_rc_with_bytes_that_are_not_utf8(legacy_env: Path, rc: Path) -> None:
     check(run("env", "--venv", str(legacy_env), "--write", str(rc), "--remove"), row)
     assert rc.read_bytes() == original
     assert sorted(p.name for p in rc.parent.iterdir()) == [".bashrc", ".bashrc.aimetenv.bak"]
+
+
+def test_output_to_a_full_disk(legacy_env: Path) -> None:
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(
+            aimetenv_argv("env", "--venv", str(legacy_env)),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=hermetic_env(),
+            check=False,
+        )
+    ran = Ran(("env",), result.returncode, "", result.stderr, 0.0)
+    check(ran, case("stdout-disk-full"))
+    assert not (Path(os.environ["XDG_STATE_HOME"]) / "aimetenv" / "crash").exists()
+
+
+def test_output_closed(legacy_env: Path) -> None:
+    script = 'exec "$@" >&-'
+    result = subprocess.run(
+        ["bash", "-c", script, "bash", *aimetenv_argv("env", "--venv", str(legacy_env))],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=hermetic_env(),
+        check=False,
+    )
+    check(Ran(("env",), result.returncode, "", result.stderr, 0.0), case("stdout-closed"))
+    assert not (Path(os.environ["XDG_STATE_HOME"]) / "aimetenv" / "crash").exists()
 
 
 def test_cache_under_a_file(host: ReleaseHost, tmp_path: Path) -> None:

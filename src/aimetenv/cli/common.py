@@ -3,20 +3,23 @@
 This module holds the one ``except AimetenvError`` of the program. Every command runs inside
 ``guarded``, so bad input becomes one readable line (or a JSON error document) and an exit code,
 Ctrl-C becomes exit 130, and an unexpected exception becomes one line that points at a log file.
+Output that cannot be written (``aimetenv env >> ~/.bashrc`` on a full disk, a closed stdout) is
+a file error (exit 7) that says so, not a crash.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TextIO, TypeVar
 
 import typer
 
-from aimetenv.errors import AimetenvError
+from aimetenv.errors import AimetenvError, FileError
 from aimetenv.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -46,6 +49,69 @@ def _write_err(text: str) -> None:
         pass
 
 
+OUTPUT_FAILED = "output-failed"
+
+
+class _Output:
+    """``sys.stdout`` while a command runs: a write that fails is a ``FileError`` (exit 7).
+
+    A broken pipe (``aimetenv env | head``) stays a ``BrokenPipeError``: that is a reader that
+    has seen enough, not a failure.
+    """
+
+    def __init__(self, stream: TextIO | None, command: str) -> None:
+        self.stream = stream
+        self.command = command
+
+    def _failed(self, error: OSError | None) -> FileError:
+        reason = "stdout is closed" if error is None else (error.strerror or str(error))
+        hint = "A file the output was redirected into may hold part of it."
+        if self.command == "env":
+            hint += " 'aimetenv env --write FILE' writes a whole block or nothing."
+        if error is not None and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            hint = "Free some space, then run the command again. " + hint
+        return FileError(f"cannot write the output: {reason}", hint=hint, code=OUTPUT_FAILED)
+
+    def write(self, text: str) -> int:
+        """Write to the real stdout."""
+        if self.stream is None:
+            raise self._failed(None)
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def flush(self) -> None:
+        """Flush the real stdout."""
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def isatty(self) -> bool:
+        """Whether the real stdout is a terminal."""
+        return self.stream is not None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401  # whatever the real stream has
+        """Everything else comes from the real stream."""
+        return getattr(self.stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the exit-time flush of stdout cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except OSError:
+        pass
+
+
 def report_error(error: AimetenvError, command: str, *, json_mode: bool) -> None:
     """Print the error: one line on stderr, and the JSON error document on stdout with --json."""
     _write_err(error_line(error))
@@ -53,11 +119,14 @@ def report_error(error: AimetenvError, command: str, *, json_mode: bool) -> None
 
     for line in error.details:
         _write_err(f"  {redact(line)}")
-    if json_mode:
+    if json_mode and error.code != OUTPUT_FAILED:
         from aimetenv.render.jsonout import dumps, error_document  # error path only
 
-        sys.stdout.write(dumps(error_document(error, command)))
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(dumps(error_document(error, command)))
+            sys.stdout.flush()
+        except (OSError, AimetenvError):
+            _silence_stdout()
 
 
 def _crash_log(command: str, error: BaseException) -> str | None:
@@ -84,11 +153,16 @@ def guarded(command: str) -> Callable[[F], F]:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> None:  # noqa: ANN401  # any command's signature
             json_mode = bool(kwargs.get("json_output", False))
+            real = sys.stdout
+            sys.stdout = _Output(real, command)
             try:
                 code = function(*args, **kwargs)
+                sys.stdout.flush()
             except typer.Exit:
                 raise
             except AimetenvError as error:
+                if error.code == OUTPUT_FAILED:
+                    _silence_stdout()
                 report_error(error, command, json_mode=json_mode)
                 raise typer.Exit(int(error.exit_code)) from None
             except KeyboardInterrupt:
@@ -106,6 +180,8 @@ def guarded(command: str) -> Callable[[F], F]:
                     f"{str(error)[:200]}){detail}. Please report it."
                 )
                 raise typer.Exit(int(ExitCode.INTERNAL_ERROR)) from None
+            finally:
+                sys.stdout = real
             raise typer.Exit(int(code if code is not None else ExitCode.OK))
 
         return wrapper  # type: ignore[return-value]
