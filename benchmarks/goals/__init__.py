@@ -1,0 +1,1 @@
+"""The benchmark sections, one module per goal group."""

@@ -1,0 +1,215 @@
+"""Install: ``aimetenv install --wheel-dir`` against the same pip commands run by hand.
+
+The wheelhouse is the aimet-onnx 2.42.0 onnx-cpu plan made with ``aimetenv download`` (69 files,
+about 450 MB, the machine's CPU torch included), kept under the benchmark cache folder and read
+once before timing so that it is warm. Every round installs into fresh venvs:
+
+- baseline: the plan's own commands, taken from ``install --dry-run --json`` (``python3.11 -m
+  venv NEW``, then each ``NEW/bin/python -m pip install ... --no-index --find-links DIR``);
+- subject: ``aimetenv install --variant onnx-cpu --tag 2.42.0 --wheel-dir DIR --venv NEW
+  --python-version 3.11`` (which also checks the manifest's hashes, runs the import smoke test
+  and writes the receipt);
+- beside it, no goal: the same with ``--installer uv``.
+
+The no-op: ``aimetenv install`` of the same release into the kept, healthy aimet-onnx env, the
+command that made it, repeated. Its goal is absolute (under 1 s); ``python -c "import typer"``
+is timed beside it for scale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envs import ONNX_TAG, ONNX_VARIANT, OnnxSetup, aimetenv_argv, onnx_env, run_checked
+from harness import (
+    Samples,
+    at_most,
+    interleaved,
+    reported,
+    rounds,
+    run_quiet,
+    time_under,
+)
+
+from goals.startup import script
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from harness import Result
+
+GOAL = 1.1
+NOOP_GOAL = 1.0
+
+
+def wheelhouse(setup: OnnxSetup, say: Callable[[str], None]) -> Path:
+    """The kept wheelhouse of the aimet-onnx plan, made with ``aimetenv download`` if missing."""
+    folder = setup.base / "wheelhouse"
+    if (folder / "manifest.json").is_file():
+        return folder
+    say(f"making the wheelhouse {folder} with aimetenv download (PyPI, about 450 MB)")
+    if folder.exists():
+        shutil.rmtree(folder)
+    with setup.torch_index() as simple:
+        argv = [
+            *aimetenv_argv(), "download", "--variant", ONNX_VARIANT, "--tag", ONNX_TAG,
+            "-d", str(folder), "--python", "3.11", "--torch-index", simple,
+        ]  # fmt: skip
+        run_checked(argv, setup.env(), "the wheelhouse")
+    return folder
+
+
+def subject_argv(folder: Path, prefix: Path, *extra: str) -> list[str]:
+    """``aimetenv install`` from the wheelhouse into a new venv."""
+    return [
+        script(), "install", "--variant", ONNX_VARIANT, "--tag", ONNX_TAG,
+        "--wheel-dir", str(folder), "--venv", str(prefix), "--python-version", "3.11", *extra,
+    ]  # fmt: skip
+
+
+def plan_commands(folder: Path, prefix: Path, env: dict[str, str]) -> list[list[str]]:
+    """The venv and pip commands the plan runs, in order (from ``install --dry-run --json``)."""
+    done = run_quiet([*subject_argv(folder, prefix), "--dry-run", "--json"], env)
+    actions = json.loads(done.stdout)["actions"]
+    commands = [
+        list(a["argv"]) for a in actions if a["kind"] in ("create-env", "pip") and a["argv"]
+    ]
+    if not commands or "venv" not in commands[0]:
+        msg = f"unexpected plan: {actions}"
+        raise RuntimeError(msg)
+    return commands
+
+
+def _warm(folder: Path) -> None:
+    """Read every file once, so that both sides find the wheelhouse in the page cache."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            with path.open("rb") as stream:
+                while stream.read(8 * 1024 * 1024):
+                    pass
+
+
+_STEP_RE = re.compile(r"^# exit status \d+ after ([\d.]+) s$")
+_SMOKE_RE = re.compile(r"^# smoke test \(([\d.]+) s\)")
+
+
+def logged_steps(state: Path) -> list[float]:
+    """The seconds of each command, then of the smoke test, in the newest install log."""
+    logs = sorted(
+        (state / "aimetenv" / "logs").glob("install-*.log"), key=lambda p: p.stat().st_mtime
+    )
+    if not logs:
+        return []
+    steps: list[float] = []
+    for line in logs[-1].read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _STEP_RE.match(line) or _SMOKE_RE.match(line)
+        if match:
+            steps.append(float(match.group(1)))
+    return steps
+
+
+def _breakdown(names: list[str], plain: list[list[float]], logged: list[list[float]]) -> str:
+    """``venv 3.1/3.0 s, pip 1 ...``: median seconds per step, plain commands / aimetenv."""
+    parts = []
+    for index, name in enumerate(names):
+        mine = [steps[index] for steps in logged if len(steps) > index]
+        theirs = [steps[index] for steps in plain if len(steps) > index]
+        shown_mine = f"{statistics.median(mine):.1f}" if mine else "-"
+        shown_theirs = f"{statistics.median(theirs):.1f}" if theirs else "-"
+        parts.append(f"{name} {shown_theirs}/{shown_mine} s")
+    return "steps, plain/aimetenv: " + ", ".join(parts)
+
+
+def fresh_installs(
+    cache: Path,
+    repeat: int,
+    env: dict[str, str],
+    say: Callable[[str], None],
+    work_root: Path | None,
+) -> list[Result]:
+    """pip and uv installs into new venvs against the plain commands."""
+    setup = onnx_env(cache, say)
+    folder = wheelhouse(setup, say)
+    if shutil.which("uv", path=env.get("PATH")) is None:
+        msg = "uv is needed on PATH for the --installer uv figure (it is in the dev extra)"
+        raise SystemExit(msg)
+    state = Path(env["XDG_STATE_HOME"])
+    plain_steps: list[list[float]] = []
+    pip_steps: list[list[float]] = []
+    with tempfile.TemporaryDirectory(prefix="aimetenv-bench-install-", dir=work_root) as temp:
+        prefix = Path(temp) / "venv"
+        commands = plan_commands(folder, prefix, env)
+        say("plain commands: " + " && ".join(" ".join(c) for c in commands))
+        _warm(folder)
+
+        def baseline() -> None:
+            steps = []
+            for argv in commands:
+                start = time.perf_counter()
+                run_quiet(argv, env)
+                steps.append(time.perf_counter() - start)
+            plain_steps.append(steps)
+
+        def with_pip() -> None:
+            run_quiet(subject_argv(folder, prefix), env)
+            pip_steps.append(logged_steps(state))
+
+        def with_uv() -> None:
+            run_quiet(subject_argv(folder, prefix, "--installer", "uv"), env)
+
+        def clean() -> None:
+            shutil.rmtree(prefix, ignore_errors=True)
+
+        base, pip, uv = rounds([baseline, with_pip, with_uv], repeat, warmup=0, before=clean)
+        clean()
+    plain = "python -m venv + the plan's pip commands"
+    names = ["venv", *(f"pip {n}" for n in range(1, len(commands))), "smoke test"]
+    pip_result = at_most(
+        "install (pip)", "aimetenv install --wheel-dir", plain, Samples(pip, base), GOAL
+    )
+    return [
+        dataclasses.replace(pip_result, notes=(_breakdown(names, plain_steps, pip_steps),)),
+        reported(
+            "install (uv)", "aimetenv install --wheel-dir --installer uv", plain, Samples(uv, base)
+        ),
+    ]
+
+
+def noop(cache: Path, repeat: int, env: dict[str, str], say: Callable[[str], None]) -> list[Result]:
+    """The repeated install into the healthy env."""
+    setup = onnx_env(cache, say)
+    child = {**setup.env(), **{k: v for k, v in env.items() if k == "PATH"}}
+    child.pop("PYTHONDONTWRITEBYTECODE", None)
+    with setup.torch_index() as simple:
+        argv = [script(), *setup.install_args(simple)]
+        first = run_quiet(argv, child)
+        if "already installed" not in first.stderr:
+            msg = f"the kept env was not already installed:\n{first.stderr[-2000:]}"
+            raise RuntimeError(msg)
+        samples = interleaved(
+            lambda: run_quiet(argv, child),
+            lambda: run_quiet([sys.executable, "-c", "import typer"], child),
+            repeat,
+            warmup=1,
+        )
+    return [
+        time_under(
+            "install no-op",
+            "aimetenv install (already installed)",
+            "import typer",
+            samples,
+            NOOP_GOAL,
+        )
+    ]
+
+
+__all__ = ["GOAL", "NOOP_GOAL", "fresh_installs", "noop", "plan_commands", "wheelhouse"]
