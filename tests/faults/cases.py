@@ -350,6 +350,14 @@ FILE_CASES: tuple[Case, ...] = (
         "no crash report; exit 7, not Python's 120 for a failed final flush",
     ),
     Case(
+        "help-disk-full",
+        "files",
+        "`aimetenv --help > FILE` on a full disk (was a traceback)",
+        7,
+        "aimetenv: error: cannot write the output: No space left on device.",
+        "no traceback; exit 7",
+    ),
+    Case(
         "stdout-closed",
         "files",
         "`aimetenv env >&-` (stdout closed; was an internal error)",

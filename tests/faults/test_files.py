@@ -126,19 +126,27 @@ def test_rc_with_bytes_that_are_not_utf8(legacy_env: Path, rc: Path) -> None:
     assert sorted(p.name for p in rc.parent.iterdir()) == [".bashrc", ".bashrc.aimetenv.bak"]
 
 
-def test_output_to_a_full_disk(legacy_env: Path) -> None:
+def into_full_disk(*args: str) -> Ran:
+    """``aimetenv ARGS > /dev/full``: every write to stdout fails with ENOSPC."""
     with Path("/dev/full").open("w") as full:
         result = subprocess.run(
-            aimetenv_argv("env", "--venv", str(legacy_env)),
+            aimetenv_argv(*args),
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
             env=hermetic_env(),
             check=False,
         )
-    ran = Ran(("env",), result.returncode, "", result.stderr, 0.0)
-    check(ran, case("stdout-disk-full"))
+    return Ran(args, result.returncode, "", result.stderr, 0.0)
+
+
+def test_output_to_a_full_disk(legacy_env: Path) -> None:
+    check(into_full_disk("env", "--venv", str(legacy_env)), case("stdout-disk-full"))
     assert not (Path(os.environ["XDG_STATE_HOME"]) / "aimetenv" / "crash").exists()
+
+
+def test_help_to_a_full_disk() -> None:
+    check(into_full_disk("--help"), case("help-disk-full"))
 
 
 def test_output_closed(legacy_env: Path) -> None:

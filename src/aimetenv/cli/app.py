@@ -7,7 +7,7 @@ start, about 10 ms for all of them. Anything else (``--help``, a typo, nothing) 
 
 import importlib
 import sys
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable, NoReturn, Optional
 
 import typer
 
@@ -75,6 +75,27 @@ def __getattr__(name: str) -> typer.Typer:
     return made
 
 
+def _output_failed(error: OSError) -> NoReturn:
+    """``--help`` or ``--version`` could not be written: one line and exit 7, no traceback.
+
+    Commands handle this themselves (``cli.common.guarded``); this is for what typer prints
+    before any command runs. A reader that closed the pipe early is not an error.
+    """
+    import os  # error path only
+
+    from aimetenv.exit_codes import ExitCode  # error path only
+
+    broken_pipe = isinstance(error, BrokenPipeError)
+    try:
+        if not broken_pipe:
+            sys.stderr.write(f"aimetenv: error: cannot write the output: {error.strerror}.\n")
+            sys.stderr.flush()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the exit-time flush must not fail again
+    except OSError:
+        pass
+    sys.exit(int(ExitCode.OK if broken_pipe else ExitCode.FILE_ERROR))
+
+
 def main() -> None:
     """Console-script entry point."""
     first = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -84,7 +105,10 @@ def main() -> None:
         chosen = make_app(())
     else:
         chosen = make_app()
-    chosen(prog_name="aimetenv")
+    try:
+        chosen(prog_name="aimetenv")
+    except OSError as error:
+        _output_failed(error)
 
 
 __all__ = ["COMMANDS", "app", "command", "main", "make_app"]
