@@ -90,6 +90,8 @@ def load_spec(path: Path) -> dict[str, object]:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise _fail(path, f"not valid YAML ({type(error).__name__})") from None
+    except RecursionError:  # the pure-Python loader recurses once per level of nesting
+        raise _fail(path, "not valid YAML (nested too deeply)") from None
     if not isinstance(data, dict):
         raise _fail(path, "expected a mapping of option names to values")
     schema = data.pop("schema", SPEC_SCHEMA)

@@ -405,6 +405,14 @@ FILE_CASES: tuple[Case, ...] = (
         form="success",
     ),
     Case(
+        "spec-nested-too-deeply",
+        "files",
+        "install `--spec FILE`, FILE a YAML list nested 50 000 levels deep (was an internal error)",
+        2,
+        "aimetenv: error: spec …/deep.yaml: not valid YAML (nested too deeply).",
+        "nothing created; the release host got no request",
+    ),
+    Case(
         "wheelhouse-truncated-manifest",
         "files",
         "install `--wheel-dir DIR`, DIR's manifest.json cut off",

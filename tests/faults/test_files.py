@@ -223,6 +223,14 @@ def test_corrupt_receipt(legacy_env: Path, tmp_path: Path) -> None:
     assert document["release"]["source"] != "receipt"
 
 
+def test_spec_nested_too_deeply(host: ReleaseHost, tmp_path: Path) -> None:
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("variant: " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    check(run("install", "--spec", str(spec)), case("spec-nested-too-deeply"))
+    assert host.hits() == []
+    assert not (Path(os.environ["XDG_STATE_HOME"]) / "aimetenv" / "crash").exists()
+
+
 def test_wheelhouse_with_a_cut_off_manifest(host: ReleaseHost, tmp_path: Path) -> None:
     row = case("wheelhouse-truncated-manifest")
     house = tmp_path / "house"
