@@ -224,6 +224,14 @@ class HttpClient:
                 raise NetworkError(
                     f"malformed URL {current[:100]}: {_short(error)}", code="bad-url"
                 ) from None
+            except ValueError as error:  # requests parses a Location header even unfollowed
+                raise NetworkError(
+                    f"refusing the redirect from {current}: its location is not a valid URL "
+                    f"({_short(error)})",
+                    hint="The host sent a broken redirect; tell its operator, or use another "
+                    "mirror.",
+                    code="bad-redirect",
+                ) from None
             except requests.exceptions.Timeout:
                 raise RetryableError(
                     f"{_origin(current)} did not answer within {self.timeout:g} s",
@@ -237,8 +245,8 @@ class HttpClient:
                 return response
             location = response.headers.get("Location", "")
             response.close()
-            target = urljoin(current, location)
-            if not location or not url_allowed(target, allow_http=self.allow_http):
+            target = _redirect_target(current, location)
+            if not url_allowed(target, allow_http=self.allow_http):
                 raise NetworkError(
                     f"refusing the redirect from {current} to {target or '(no location)'}: "
                     "plain http to a host that is not loopback",
@@ -290,6 +298,23 @@ class HttpClient:
             retry_after = float(header.strip())
         reason = f"{response.url} answered {status} {response.reason or ''}".rstrip()
         return RetryableError(reason, code=f"http-{status}", retry_after=retry_after)
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute URL a redirect points at; NetworkError when it is not a URL at all."""
+    try:
+        target = urljoin(current, location) if location else ""
+        _ = urlsplit(target).port  # raises ValueError for a port out of range
+    except ValueError:  # a broken IPv6 host, a port out of range
+        target = ""
+    if not target:
+        shown = repr(location[:100]) if location else "(no location)"
+        raise NetworkError(
+            f"refusing the redirect from {current} to {shown}: not a valid URL",
+            hint="The host sent a broken redirect; tell its operator, or use another mirror.",
+            code="bad-redirect",
+        )
+    return target
 
 
 def _broken(url: str, received: int, error: BaseException) -> RetryableError:

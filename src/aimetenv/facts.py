@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
 _MANYLINUX_ALIASES = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+
+_NUMBER = re.compile(r"[0-9]{1,6}")
+"""A version number part: ASCII digits only (``int()`` also takes "²" and thousands of digits)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def parse_xy_tuple(text: str | None) -> tuple[int, int] | None:
     if not text:
         return None
     parts = text.split(".")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():  # noqa: PLR2004
+    if len(parts) < 2 or not _NUMBER.fullmatch(parts[0]) or not _NUMBER.fullmatch(parts[1]):  # noqa: PLR2004
         return None
     return (int(parts[0]), int(parts[1]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from aimetenv.errors import UsageError
 
@@ -41,9 +41,21 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _split(url: str) -> SplitResult | None:
+    """``urlsplit(url)``, or None when it is not a URL (a broken IPv6 host, a port out of range)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number up to 65535
+    except ValueError:
+        return None
+    return parts
+
+
 def url_allowed(url: str, *, allow_http: bool) -> bool:
     """Whether aimetenv may fetch ``url`` (also used for every redirect hop)."""
-    parts = urlsplit(url)
+    parts = _split(url)
+    if parts is None:
+        return False
     if parts.scheme == "https" and parts.hostname:
         return True
     if parts.scheme == "http" and parts.hostname:
@@ -56,8 +68,8 @@ def check_base_url(url: str, *, flag: str, allow_http: bool) -> str:
     text = url.strip()
     if not text or len(text) > _MAX_URL or any(c in text for c in "\r\n\x00 "):
         raise UsageError(f"{flag} needs a URL, got {text[:60]!r}", code="bad-url")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = _split(text)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"{flag} needs an http(s) URL such as https://mirror.example/aimet, got {text[:60]!r}",
             code="bad-url",
@@ -76,7 +88,9 @@ def check_pip_location(text: str, *, flag: str) -> str:
     value = text.strip()
     if not value or len(value) > _MAX_URL or any(c in value for c in "\r\n\x00"):
         raise UsageError(f"{flag} needs a URL or a path, got {value[:60]!r}", code="bad-url")
-    parts = urlsplit(value)
+    parts = _split(value)
+    if parts is None:
+        raise UsageError(f"{flag} is not a valid URL: {value[:60]!r}", code="bad-url")
     if parts.scheme in ("http", "https") and parts.hostname:
         return value
     if parts.scheme == "file" or value.startswith("/"):

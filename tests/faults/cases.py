@@ -241,6 +241,35 @@ INPUT_CASES: tuple[Case, ...] = (
         intact="nothing created at the target",
     ),
     _input(
+        "mirror-broken-ipv6",
+        "install with `--mirror 'https://[::1'` (was an internal error)",
+        "aimetenv: error: --mirror needs an http(s) URL such as https://mirror.example/aimet, "
+        "got 'https://[::1'.",
+        (*INSTALL, "--mirror", "https://[::1", "--venv", "{prefix}"),
+        intact="nothing created at the target",
+    ),
+    _input(
+        "mirror-port-out-of-range",
+        "install with `--mirror https://mirror.example:99999`",
+        "aimetenv: error: --mirror needs an http(s) URL such as https://mirror.example/aimet, "
+        "got 'https://mirror.example:99999'.",
+        (*INSTALL, "--mirror", "https://mirror.example:99999", "--venv", "{prefix}"),
+        intact="nothing created at the target",
+    ),
+    _input(
+        "python-version-huge",
+        "install with `--python-version 3.` and 5000 digits (was an internal error)",
+        "aimetenv: error: --python-version needs a Python version like 3.10, got "
+        "'3.99999999999999999999999999999999999999'.",
+        (*INSTALL, *TARGET, "--python-version", "3." + "9" * 5000),
+    ),
+    _input(
+        "python-version-superscript",
+        "install with `--python-version 3.²` (was an internal error)",
+        "aimetenv: error: --python-version needs a Python version like 3.10, got '3.²'.",
+        (*INSTALL, *TARGET, "--python-version", "3.²"),
+    ),
+    _input(
         "timeout-not-a-number",
         "install with `AIMETENV_TIMEOUT=soon`",
         "aimetenv: error: AIMETENV_TIMEOUT must be a number of seconds above 0 and at most 3600, "
@@ -502,6 +531,16 @@ NETWORK_CASES: tuple[Case, ...] = (
         "-…whl to http://aimet-mirror.example/…: plain http to a host that is not loopback. Ask "
         "the host for an https URL, or pass --allow-http if this network is trusted.",
         "no env created, nothing downloaded; the https host got one request",
+    ),
+    Case(
+        "redirect-broken-location",
+        "network",
+        "install; the host redirects to `http://[::1/x` (was an internal error)",
+        3,
+        "aimetenv: error: refusing the redirect from http://127.0.0.1:…/1.16.2.py37/AimetCommon-"
+        "…whl: its location is not a valid URL (Invalid IPv6 URL). The host sent a broken "
+        "redirect; tell its operator, or use another mirror.",
+        "no env created, nothing downloaded",
     ),
     Case(
         "wheel-truncated",

@@ -141,6 +141,16 @@ def test_redirect_from_https_to_http(host: ReleaseHost, tmp_path: Path) -> None:
     assert files_in(cache_folder()) == {}
 
 
+def test_redirect_to_a_broken_location(
+    host: ReleaseHost, legacy_release: LegacyRelease, tmp_path: Path
+) -> None:
+    host.redirect(common_url(host, legacy_release), "http://[::1/x")
+    prefix = tmp_path / "env"
+    check(run(*install_args(host, "--venv", str(prefix))), case("redirect-broken-location"))
+    assert not prefix.exists()
+    assert files_in(cache_folder()) == {}
+
+
 def test_truncated_wheel(host: ReleaseHost, legacy_release: LegacyRelease, tmp_path: Path) -> None:
     host.publish(TAG, legacy_release.common.name, legacy_release.common.read_bytes()[:3000])
     prefix = tmp_path / "env"
