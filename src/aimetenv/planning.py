@@ -16,11 +16,21 @@ SOURCES = ("auto", "github", "pypi")
 
 
 def load_user_catalog() -> Catalog:
-    """The packaged catalog with the user's overlay (``releases --refresh``) merged in."""
-    from aimetenv.catalog.load import load_catalog  # noqa: PLC0415  # YAML only when needed
+    """The packaged catalog with the user's overlay (``releases --refresh``) merged in.
+
+    The packaged part comes from its validated cache when it can (``catalog.cache``); YAML is
+    imported only to parse a changed catalog or an overlay.
+    """
+    from aimetenv.catalog.cache import packaged_catalog  # noqa: PLC0415
     from aimetenv.paths import overlay_path  # noqa: PLC0415
 
-    return load_catalog(overlay_path())
+    catalog = packaged_catalog()
+    overlay = overlay_path()
+    if not overlay.is_file():
+        return catalog
+    from aimetenv.catalog.load import with_overlay  # noqa: PLC0415  # YAML only for an overlay
+
+    return with_overlay(catalog, overlay)
 
 
 def parse_python_xy(text: str | None, flag: str = "--python") -> tuple[int, int] | None:

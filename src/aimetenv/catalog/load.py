@@ -480,6 +480,11 @@ def packaged_catalog_text() -> str:
 def load_catalog(overlay: Path | None = None) -> Catalog:
     """Load the packaged catalog, then merge the overlay file when it exists."""
     catalog = parse_catalog(packaged_catalog_text(), "(packaged)")
+    return with_overlay(catalog, overlay)
+
+
+def with_overlay(catalog: Catalog, overlay: Path | None) -> Catalog:
+    """``catalog`` with the overlay file merged in, when there is one."""
     if overlay is not None and overlay.is_file():
         try:
             text = overlay.read_text(encoding="utf-8")
@@ -507,4 +512,5 @@ __all__ = [
     "packaged_catalog_text",
     "parse_catalog",
     "parse_xy",
+    "with_overlay",
 ]

@@ -185,7 +185,6 @@ def _install(
     from aimetenv.prepare import InstallRequest, prepare
     from aimetenv.receipt import receipt_path_in_env
     from aimetenv.render.console import make_consoles
-    from aimetenv.render.human import dry_run_text
     from aimetenv.render.jsonout import dumps
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
@@ -256,6 +255,8 @@ def _install(
             on_target=hold,
         )
         if dry_run:
+            from aimetenv.render.human import dry_run_text  # rich's tables: --dry-run only
+
             return _print_dry_run(prepared, settings.json, out, dumps, dry_run_text)
         result = _carry_out(
             prepared,
