@@ -36,7 +36,9 @@ Version3 = tuple[int, int, int]
 
 LD_LIBRARY_PATH = "LD_LIBRARY_PATH"
 PYTHONPATH = "PYTHONPATH"
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Patterns are compiled on first use (re caches them): ``aimetenv env`` runs from shell start-up
+# files, and a receipt needs only one of them.
+_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 @dataclass(frozen=True)
@@ -156,16 +158,16 @@ class EnvExports:
 # ---------------------------------------------------------------------------------------------
 # Recognising a release from distribution names and versions
 
-_VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)((?:\.post\d+)?)((?:\.py37)?)")
+_VERSION_PATTERN = r"(?<![\d.])(\d+)\.(\d+)\.(\d+)((?:\.post\d+)?)((?:\.py37)?)"
 _LEGACY_NAMES = {
     "aimetcommon": "common",
     "aimettorch": "torch",
     "aimettensorflow": "tf",
     "aimetonnx": "onnx",
 }
-_NEW_NAME_RE = re.compile(r"^aimet-(torch|tensorflow|tf|onnx|common)(?:-(cpu|gpu))?$")
-_TOKEN_RE = re.compile(r"^(?P<token>[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*?)[-_]\d+\.\d+\.\d+")
-_LOCAL_RE = re.compile(r"\d[.+](cu\d+|cpu)\b")
+_NEW_NAME_PATTERN = r"^aimet-(torch|tensorflow|tf|onnx|common)(?:-(cpu|gpu))?$"
+_VARIANT_WORD_PATTERN = r"^(?P<token>[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*?)[-_]\d+\.\d+\.\d+"
+_LOCAL_PATTERN = r"\d[.+](cu\d+|cpu)\b"
 
 
 def normalize(name: str) -> str:
@@ -177,7 +179,7 @@ def _framework(name: str) -> str | None:
     key = normalize(name)
     if key in _LEGACY_NAMES:
         return _LEGACY_NAMES[key]
-    match = _NEW_NAME_RE.match(key)
+    match = re.match(_NEW_NAME_PATTERN, key)
     if match is None:
         return None
     return "tf" if match.group(1) in ("tf", "tensorflow") else match.group(1)
@@ -190,19 +192,19 @@ def parse_distribution(name: str, version: str) -> InstalledRelease | None:
     ``aimet-torch 1.34.0.cu121``, ``aimet-onnx 2.0.0+cpu``, ``aimet-torch 2.42.0``.
     """
     framework = _framework(name)
-    match = _VERSION_RE.search(version)
+    match = re.search(_VERSION_PATTERN, version)
     if framework is None or match is None:
         return None
     numbers = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if numbers < (1, 0, 0):  # aimet-tensorflow 0.0.1 and aimet-onnx 0.0.x are placeholders
         return None
     tag = f"{numbers[0]}.{numbers[1]}.{numbers[2]}{match.group(4)}{match.group(5)}"
-    token_match = _TOKEN_RE.match(version.lower())
+    token_match = re.match(_VARIANT_WORD_PATTERN, version.lower())
     variant = token_match.group("token").replace("_", "-") if token_match else None
-    name_match = _NEW_NAME_RE.match(normalize(name))
+    name_match = re.match(_NEW_NAME_PATTERN, normalize(name))
     if variant is None and name_match is not None and name_match.group(2):
         variant = f"{_framework(name)}-{name_match.group(2)}"  # aimet_torch_gpu-1.32.0
-    local = _LOCAL_RE.search(version.lower())
+    local = re.search(_LOCAL_PATTERN, version.lower())
     if variant is None and local is not None and framework != "common":
         variant = f"{framework}-{'cpu' if local.group(1) == 'cpu' else 'gpu'}"
     marks = f"{variant or ''} {local.group(1) if local else ''}"
@@ -300,10 +302,8 @@ def find_envsetup(site: str) -> str | None:
     return str(found[0]) if found else None
 
 
-_ASSIGN_RE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-_EMPTY_GUARD_RE = re.compile(
-    r'^if \[ -z "?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"? \]; then \1=(""|\'\')?; fi$'
-)
+_ASSIGN_PATTERN = r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$"
+_EMPTY_GUARD_PATTERN = r'^if \[ -z "?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"? \]; then \1=(""|\'\')?; fi$'
 
 
 def _unquote(value: str) -> str | None:
@@ -326,9 +326,9 @@ def translate_envsetup(text: str, origin: str) -> tuple[tuple[Export, ...], tupl
     notes: list[str] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
-        if not line or line.startswith("#") or _EMPTY_GUARD_RE.match(line):
+        if not line or line.startswith("#") or re.match(_EMPTY_GUARD_PATTERN, line):
             continue
-        match = _ASSIGN_RE.match(line)
+        match = re.match(_ASSIGN_PATTERN, line)
         value = _unquote(match.group(2)) if match else None
         if match is None or value is None:
             notes.append(f"line {number} of {origin} was not translated: {line[:80]}")
@@ -421,7 +421,7 @@ def build_exports(  # each input is one fact about the environment
 
 
 def _check_export(export: Export) -> None:
-    if not _NAME_RE.match(export.name):
+    if not re.match(_NAME_PATTERN, export.name):
         raise UsageError(f"cannot export a variable named {export.name[:40]!r}", code="bad-export")
     for value in export.values:
         if "\x00" in value or (export.action == "prepend" and ":" in value):
