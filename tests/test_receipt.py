@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from aimetenv.receipt import (
@@ -49,6 +50,32 @@ def test_falls_back_to_the_state_folder(tmp_path: Path) -> None:
     path = write_receipt(_receipt(prefix), tmp_path / "state")
     assert path.is_relative_to(tmp_path / "state")
     assert read_receipt(prefix, tmp_path / "state") is not None
+
+
+def test_the_newer_of_two_receipts_wins(tmp_path: Path) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from aimetenv.fsutil import atomic_write_text  # noqa: PLC0415
+    from aimetenv.receipt import receipt_path_in_state  # noqa: PLC0415
+
+    prefix = tmp_path / "env"
+    old = replace(_receipt(prefix), tag="1.16.2", finished="2026-01-01T00:00:00+00:00")
+    new = replace(_receipt(prefix), finished="2026-06-01T00:00:00+00:00")
+    write_receipt(old, tmp_path / "state")
+    # The env became read-only, so the next install's receipt went to the state folder.
+    atomic_write_text(receipt_path_in_state(prefix, tmp_path / "state"), json.dumps(new.to_dict()))
+    assert read_receipt(prefix, tmp_path / "state") == new
+
+
+def test_credentials_never_reach_the_receipt(tmp_path: Path) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    prefix = tmp_path / "env"
+    files = ({"filename": "a.whl", "url": "https://me:s3cret@mirror.example/a.whl"},)
+    path = write_receipt(replace(_receipt(prefix), files=files), tmp_path / "state")
+    text = path.read_text()
+    assert "s3cret" not in text
+    assert "https://me:****@mirror.example/a.whl" in text
 
 
 def test_damaged_or_foreign_receipts_are_ignored(tmp_path: Path) -> None:

@@ -114,7 +114,12 @@ def receipt_path_in_state(prefix: Path, state: Path) -> Path:
 
 
 def read_receipt(prefix: Path, state: Path) -> Receipt | None:
-    """The receipt of the environment at ``prefix``, if aimetenv installed into it."""
+    """The receipt of the environment at ``prefix``, if aimetenv installed into it.
+
+    When both places hold one (an install fell back to the state folder because the env could no
+    longer be written), the one that finished last wins: the other describes an older install.
+    """
+    found: list[Receipt] = []
     for path in (receipt_path_in_env(prefix), receipt_path_in_state(prefix, state)):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -122,15 +127,18 @@ def read_receipt(prefix: Path, state: Path) -> Receipt | None:
             continue
         receipt = Receipt.from_dict(data)
         if receipt is not None and Path(receipt.prefix) == prefix:
-            return receipt
-    return None
+            found.append(receipt)
+    if not found:
+        return None
+    return max(found, key=lambda r: r.finished)
 
 
 def write_receipt(receipt: Receipt, state: Path) -> Path:
     """Write atomically into the env, or into the state folder when the env is read-only."""
     from aimetenv.errors import FileError  # noqa: PLC0415  # only on the fallback path
+    from aimetenv.urls import redact  # noqa: PLC0415  # credentials never reach the disk
 
-    text = json.dumps(receipt.to_dict(), indent=2, sort_keys=True) + "\n"
+    text = redact(json.dumps(receipt.to_dict(), indent=2, sort_keys=True)) + "\n"
     prefix = Path(receipt.prefix)
     primary = receipt_path_in_env(prefix)
     try:
