@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 from aimetenv.errors import FileError
@@ -23,6 +22,8 @@ def atomic_write_bytes(
     on ext4 an fsync also forces every other file written before it to disk (a 200 MB download,
     a whole pip install), which can take seconds, and a lost record only means a new download.
     """
+    import tempfile  # noqa: PLC0415  # start-up speed: only when a file is written
+
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)

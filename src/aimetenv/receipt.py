@@ -8,14 +8,11 @@ successful install (``<state>/last-install.json``) lets ``doctor`` and ``env`` f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from aimetenv.fsutil import atomic_write_text
 
 RECEIPT_SCHEMA = "aimetenv.receipt/1"
 LAST_INSTALL_SCHEMA = "aimetenv.last-install/1"
@@ -109,6 +106,8 @@ def receipt_path_in_env(prefix: Path) -> Path:
 
 def receipt_path_in_state(prefix: Path, state: Path) -> Path:
     """Where the receipt goes when the environment itself cannot be written."""
+    import hashlib  # noqa: PLC0415  # start-up speed: aimetenv env rarely needs it, see below
+
     digest = hashlib.sha256(os.fsencode(prefix)).hexdigest()[:16]  # any bytes a path may hold
     return state / "receipts" / f"{digest}.json"
 
@@ -120,7 +119,10 @@ def read_receipt(prefix: Path, state: Path) -> Receipt | None:
     longer be written), the one that finished last wins: the other describes an older install.
     """
     found: list[Receipt] = []
-    for path in (receipt_path_in_env(prefix), receipt_path_in_state(prefix, state)):
+    places = [receipt_path_in_env(prefix)]
+    if (state / "receipts").is_dir():  # only after an install fell back to the state folder
+        places.append(receipt_path_in_state(prefix, state))
+    for path in places:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -136,6 +138,7 @@ def read_receipt(prefix: Path, state: Path) -> Receipt | None:
 def write_receipt(receipt: Receipt, state: Path) -> Path:
     """Write atomically into the env, or into the state folder when the env is read-only."""
     from aimetenv.errors import FileError  # noqa: PLC0415  # only on the fallback path
+    from aimetenv.fsutil import atomic_write_text  # noqa: PLC0415  # only when writing
     from aimetenv.urls import redact  # noqa: PLC0415  # credentials never reach the disk
 
     text = redact(json.dumps(receipt.to_dict(), indent=2, sort_keys=True)) + "\n"
@@ -152,6 +155,8 @@ def write_receipt(receipt: Receipt, state: Path) -> Path:
 
 def record_last_install(state: Path, *, prefix: str, python: str, kind: str) -> None:
     """Remember the environment of the last successful install."""
+    from aimetenv.fsutil import atomic_write_text  # noqa: PLC0415  # only when writing
+
     document = {"schema": LAST_INSTALL_SCHEMA, "prefix": prefix, "python": python, "kind": kind}
     atomic_write_text(state / "last-install.json", json.dumps(document, indent=2) + "\n")
 

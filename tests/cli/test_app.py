@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess  # noqa: TID251  # the real entry point in a fresh interpreter
 import sys
 
@@ -11,7 +12,7 @@ import pytest
 from aimetenv.cli.app import COMMANDS, app, make_app
 
 RUN_MAIN = """
-import json, sys
+import gc, json, sys
 code = None
 sys.argv = ["aimetenv", *sys.argv[1:]]
 from aimetenv.cli.app import main
@@ -21,6 +22,7 @@ except SystemExit as done:
     code = done.code
 print("MODULES", json.dumps(sorted(m for m in sys.modules if m.startswith("aimetenv.cli."))))
 print("EXIT", code)
+print("FROZEN", gc.get_freeze_count() > 0)
 """
 
 
@@ -44,6 +46,36 @@ def test_a_command_imports_only_its_own_module() -> None:
         "aimetenv.cli.env",
         "aimetenv.cli.options",
     ]
+
+
+def test_the_collector_leaves_start_up_objects_alone() -> None:
+    out, _modules, code = run_main("env", "--help")
+    assert code == "0"
+    assert "FROZEN True" in out
+
+
+def test_completion_options_belong_to_the_bare_command() -> None:
+    out, _modules, _code = run_main("--help")
+    assert "--install-completion" in out
+    out, _modules, _code = run_main("env", "--help")
+    assert "--install-completion" not in out
+
+
+def test_shell_completion_still_sees_every_command_and_option() -> None:
+    def complete(words: str, index: int) -> list[str]:
+        env = {
+            **os.environ,
+            "_AIMETENV_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(index),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "aimetenv"], capture_output=True, text=True, env=env, check=True
+        )
+        return done.stdout.split()
+
+    assert complete("aimetenv ins", 1) == ["install"]
+    assert complete("aimetenv env --sh", 2) == ["--shell"]
 
 
 def test_version_needs_no_command() -> None:
