@@ -134,18 +134,25 @@ def rounds(
     *,
     warmup: int = 1,
     before: Callable[[], object] | None = None,
+    rotate: bool = False,
 ) -> list[tuple[float, ...]]:
-    """Wall times of ``repeat`` rounds; each round runs every runner once, in the given order.
+    """Wall times of ``repeat`` rounds; each round runs every runner once.
 
     ``warmup`` untimed rounds come first. ``before`` runs untimed ahead of every single run
     (e.g. to remove the venv the last run made), so that every side starts from the same state.
+    ``rotate``: start each round with the next runner (A B C, B C A, C A B, ...), so that no side
+    always follows the same one (whose leftovers, such as a disk still writing, it would pay for).
     """
     times: list[list[float]] = [[] for _ in runners]
     for number in range(warmup + repeat):
-        for index, runner in enumerate(runners):
+        order = list(range(len(runners)))
+        if rotate:
+            shift = number % len(runners)
+            order = order[shift:] + order[:shift]
+        for index in order:
             if before is not None:
                 before()
-            took = timed(runner)
+            took = timed(runners[index])
             if number >= warmup:
                 times[index].append(took)
     return [tuple(t) for t in times]

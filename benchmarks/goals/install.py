@@ -2,7 +2,9 @@
 
 The wheelhouse is the aimet-onnx 2.42.0 onnx-cpu plan made with ``aimetenv download`` (69 files,
 about 450 MB, the machine's CPU torch included), kept under the benchmark cache folder and read
-once before timing so that it is warm. Every round installs into fresh venvs:
+once before timing so that it is warm. Every round installs into fresh venvs, each run after
+the last one's venv is removed and the disk has written everything out (``sync``), and the order
+rotates from round to round:
 
 - baseline: the plan's own commands, taken from ``install --dry-run --json`` (``python3.11 -m
   venv NEW``, then each ``NEW/bin/python -m pip install ... --no-index --find-links DIR``);
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 import statistics
@@ -166,10 +169,13 @@ def fresh_installs(
         def with_uv() -> None:
             run_quiet(subject_argv(folder, prefix, "--installer", "uv"), env)
 
-        def clean() -> None:
+        def clean() -> None:  # untimed: no run pays for the last one's files
             shutil.rmtree(prefix, ignore_errors=True)
+            os.sync()
 
-        base, pip, uv = rounds([baseline, with_pip, with_uv], repeat, warmup=0, before=clean)
+        base, pip, uv = rounds(
+            [baseline, with_pip, with_uv], repeat, warmup=0, before=clean, rotate=True
+        )
         clean()
     plain = "python -m venv + the plan's pip commands"
     names = ["venv", *(f"pip {n}" for n in range(1, len(commands))), "smoke test"]
