@@ -150,6 +150,7 @@ def fresh_installs(
     pip_steps: list[list[float]] = []
     with tempfile.TemporaryDirectory(prefix="aimetenv-bench-install-", dir=work_root) as temp:
         prefix = Path(temp) / "venv"
+        say(f"new venvs go to {temp}")
         commands = plan_commands(folder, prefix, env)
         say("plain commands: " + " && ".join(" ".join(c) for c in commands))
         _warm(folder)
