@@ -29,6 +29,7 @@ _SHOWN = 100
 _PATH_MAX = 4096
 """Linux's limit on a path, in bytes with the final NUL; each name may hold ``_NAME_MAX``."""
 _NAME_MAX = 255
+_ACTIVE_CONDA = "the active conda env ($CONDA_PREFIX)"
 
 
 @dataclass(frozen=True)
@@ -201,14 +202,10 @@ def _explicit(
         return EnvTarget("python", python, "--python given", exists=exists(python))
     if request.venv is not None:
         prefix = check_path_argument(request.venv, "--venv")
-        python = env_python(prefix)
-        return EnvTarget("venv", python, "--venv given", prefix=prefix, exists=exists(python))
+        return _in_prefix("venv", prefix, "--venv given", exists)
     if request.prefix is not None:
         prefix = check_path_argument(request.prefix, "--prefix")
-        python = env_python(prefix)
-        return EnvTarget(
-            "conda", python, "--prefix given", prefix=prefix, conda=conda, exists=exists(python)
-        )
+        return _in_prefix("conda", prefix, "--prefix given", exists, conda=conda)
     if request.name is not None:
         name = check_conda_name(request.name)
         if conda is None:
@@ -218,17 +215,24 @@ def _explicit(
                 code="no-conda",
             )
         prefix = conda_prefix_for(name, conda_info())
-        python = env_python(prefix)
-        return EnvTarget(
-            "conda",
-            python,
-            "--name given",
-            prefix=prefix,
-            name=name,
-            conda=conda,
-            exists=exists(python),
-        )
+        return _in_prefix("conda", prefix, "--name given", exists, name=name, conda=conda)
     return None
+
+
+def _in_prefix(  # the fields of EnvTarget that differ between callers
+    kind: TargetKind,
+    prefix: Path,
+    reason: str,
+    exists: Callable[[Path], bool],
+    *,
+    name: str | None = None,
+    conda: CondaTool | None = None,
+) -> EnvTarget:
+    """The conda env or venv at ``prefix``; ``exists`` is asked about its interpreter."""
+    python = env_python(prefix)
+    return EnvTarget(
+        kind, python, reason, prefix=prefix, name=name, conda=conda, exists=exists(python)
+    )
 
 
 def conda_prefix_for(name: str, info: CondaInfo | None) -> Path:
@@ -271,33 +275,22 @@ def choose_install_target(  # every input is a distinct fact about the machine
     active = environ.get("CONDA_PREFIX")
     if active and not _is_base(environ, conda_info):
         prefix = Path(active)
-        return EnvTarget(
-            "conda",
-            env_python(prefix),
-            "the active conda env ($CONDA_PREFIX)",
-            prefix=prefix,
-            name=environ.get("CONDA_DEFAULT_ENV") or prefix.name,
-            conda=conda,
-            exists=exists(env_python(prefix)),
-        )
+        name = environ.get("CONDA_DEFAULT_ENV") or prefix.name
+        return _in_prefix("conda", prefix, _ACTIVE_CONDA, exists, name=name, conda=conda)
     if conda is not None:
-        prefix = conda_prefix_for(default_name, conda_info())
-        return EnvTarget(
+        return _in_prefix(
             "conda",
-            env_python(prefix),
+            conda_prefix_for(default_name, conda_info()),
             f"a new conda env named after the variant and tag ({conda.flavour} found by {conda.found_by})",
-            prefix=prefix,
+            exists,
             name=default_name,
             conda=conda,
-            exists=exists(env_python(prefix)),
         )
-    prefix = venvs_dir / default_name
-    return EnvTarget(
+    return _in_prefix(
         "venv",
-        env_python(prefix),
+        venvs_dir / default_name,
         "a new venv named after the variant and tag (no conda, mamba or micromamba found)",
-        prefix=prefix,
-        exists=exists(env_python(prefix)),
+        exists,
     )
 
 
@@ -320,18 +313,11 @@ def choose_check_target(  # every input is a distinct fact about the machine
     if active and not (
         environ.get("CONDA_DEFAULT_ENV") == "base" and not environ.get("VIRTUAL_ENV")
     ):
-        prefix = Path(active)
-        return EnvTarget(
-            "conda", env_python(prefix), "the active conda env ($CONDA_PREFIX)", prefix=prefix,
-            name=environ.get("CONDA_DEFAULT_ENV"), conda=conda, exists=exists(env_python(prefix)),
-        )  # fmt: skip
+        name = environ.get("CONDA_DEFAULT_ENV")
+        return _in_prefix("conda", Path(active), _ACTIVE_CONDA, exists, name=name, conda=conda)
     venv = environ.get("VIRTUAL_ENV")
     if venv:
-        prefix = Path(venv)
-        return EnvTarget(
-            "venv", env_python(prefix), "the active venv ($VIRTUAL_ENV)", prefix=prefix,
-            exists=exists(env_python(prefix)),
-        )  # fmt: skip
+        return _in_prefix("venv", Path(venv), "the active venv ($VIRTUAL_ENV)", exists)
     if last_installed is not None and exists(last_installed.python):
         return last_installed
     return EnvTarget(
