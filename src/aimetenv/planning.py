@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.errors import UsageError
 from aimetenv.facts import parse_xy_tuple
-from aimetenv.resolver import Options
+from aimetenv.resolver import Options, Target
 from aimetenv.urls import check_base_url, check_pip_location
 
 if TYPE_CHECKING:
@@ -84,4 +84,37 @@ def make_options(  # one parameter per command-line option
     )
 
 
-__all__ = ["SOURCES", "load_user_catalog", "make_options", "parse_glibc", "parse_python_xy"]
+def resolver_inputs(  # one parameter per command-line option
+    *,
+    python: str | None,
+    glibc: str | None,
+    source: str,
+    mirror: str | None,
+    index_url: str | None,
+    torch_index: str | None,
+    torch_find_links: str | None,
+    allow_http: bool,
+) -> tuple[Target, Options]:
+    """The machine to plan for (``--python``, ``--glibc``) and the resolver options, checked.
+
+    The options are checked first, then ``--python``, then ``--glibc``.
+    """
+    options = make_options(
+        source=source,
+        mirror=mirror,
+        index_url=index_url,
+        torch_index=torch_index,
+        torch_find_links=torch_find_links,
+        allow_http=allow_http,
+    )
+    return Target(python=parse_python_xy(python), glibc=parse_glibc(glibc)), options
+
+
+__all__ = [
+    "SOURCES",
+    "load_user_catalog",
+    "make_options",
+    "parse_glibc",
+    "parse_python_xy",
+    "resolver_inputs",
+]

@@ -78,7 +78,7 @@ def download(  # one parameter per option
     from aimetenv import resolver, wheelhouse
     from aimetenv.download import Downloader
     from aimetenv.paths import state_dir, wheel_cache_dir
-    from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
+    from aimetenv.planning import load_user_catalog, resolver_inputs
     from aimetenv.render.console import make_consoles
     from aimetenv.render.downloads import download_document, download_text
     from aimetenv.render.jsonout import dumps
@@ -89,15 +89,10 @@ def download(  # one parameter per option
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
-    options = make_options(
-        source=source,
-        mirror=mirror,
-        index_url=index_url,
-        torch_index=torch_index,
-        torch_find_links=torch_find_links,
-        allow_http=allow_http,
-    )
-    target = resolver.Target(python=parse_python_xy(python), glibc=parse_glibc(glibc))
+    target, options = resolver_inputs(
+        python=python, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
+        torch_index=torch_index, torch_find_links=torch_find_links, allow_http=allow_http,
+    )  # fmt: skip
     directory = check_path_argument(dest, "-d/--dest")
     plan = resolver.resolve(load_user_catalog(), variant, tag, target, options)
     out, err = make_consoles(settings)

@@ -46,21 +46,16 @@ def resolve(  # one parameter per option
 ) -> int:
     """Print the install plan: files or requirements in order, pip options, Python, exports."""
     from aimetenv import resolver
-    from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
+    from aimetenv.planning import load_user_catalog, resolver_inputs
     from aimetenv.render.console import make_consoles
     from aimetenv.render.human import plan_text
     from aimetenv.render.jsonout import dumps
 
     settings = settings_of(json_output=json_output, color=not no_color)
-    options = make_options(
-        source=source,
-        mirror=mirror,
-        index_url=index_url,
-        torch_index=torch_index,
-        torch_find_links=torch_find_links,
-        allow_http=allow_http,
-    )
-    target = resolver.Target(python=parse_python_xy(python), glibc=parse_glibc(glibc))
+    target, options = resolver_inputs(
+        python=python, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
+        torch_index=torch_index, torch_find_links=torch_find_links, allow_http=allow_http,
+    )  # fmt: skip
     plan = resolver.resolve(load_user_catalog(), variant, tag, target, options)
     out, _err = make_consoles(settings)
     if settings.json:
