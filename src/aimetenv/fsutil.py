@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from aimetenv.errors import FileError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
+    from typing import IO
 
 
 def atomic_write_bytes(
@@ -67,4 +69,27 @@ def atomic_write_text(
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode, durable=durable)
 
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+@contextlib.contextmanager
+def open_run_log(
+    state: Path, command: str, *, mode: Literal["w", "a"]
+) -> Iterator[tuple[Path, IO[str]]]:
+    """This run's log, ``<state>/logs/<command>-<time>-<pid>.log``, open for text in ``mode``.
+
+    A folder or file that cannot be made is exit 7 (``log-failed``), before anything runs.
+    """
+    import time  # noqa: PLC0415  # start-up speed: only when a command writes a log
+
+    folder = state / "logs"
+    path = folder / f"{command}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stream = path.open(mode, encoding="utf-8")
+    except OSError as error:
+        raise FileError(
+            f"cannot write the {command} log {path}: {error.strerror or error}", code="log-failed"
+        ) from None
+    with stream:
+        yield path, stream
+
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "open_run_log"]

@@ -12,7 +12,6 @@ Nothing here prints: progress goes to a ``Reporter`` the CLI renders, failures a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import shutil
@@ -29,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 from aimetenv import __version__
 from aimetenv.commands import pip_argv, reqs_find_links
 from aimetenv.errors import FileError, InstallError, IntegrityError, NetworkError
+from aimetenv.fsutil import open_run_log
 from aimetenv.plan import ExportSpec, SmokeSpec
 from aimetenv.probing import run_probe
 from aimetenv.receipt import (
@@ -52,7 +52,6 @@ from aimetenv.urls import redact
 from aimetenv.wheels import wheel_problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import IO
 
     from aimetenv.commands import Action
@@ -386,22 +385,6 @@ def check_creatable(prepared: Prepared) -> None:
     os.rmdir(probe)  # noqa: PTH106  # the probe folder is empty
 
 
-@contextlib.contextmanager
-def _open_log(state: Path) -> Iterator[tuple[Path, IO[str]]]:
-    folder = state / "logs"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"install-{stamp}-{os.getpid()}.log"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a", encoding="utf-8")
-    except OSError as error:
-        raise FileError(
-            f"cannot write the install log {path}: {error.strerror or error}", code="log-failed"
-        ) from None
-    with handle:
-        yield path, handle
-
-
 @dataclass
 class _Run:
     """The state of one install while it runs (private; the result is frozen)."""
@@ -701,7 +684,7 @@ def install(  # each input is one collaborator of the run
     plan = prepared.plan
     wheels = {w.url: w for w in plan.wheels}
     paths = {a.url: a.path for a in prepared.actions if a.kind == "download" and a.url and a.path}
-    with _open_log(state) as (log_path, log):
+    with open_run_log(state, "install", mode="a") as (log_path, log):
         run = _Run(
             prepared=prepared,
             runner=runner,

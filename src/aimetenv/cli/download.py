@@ -1,9 +1,6 @@
 """``aimetenv download``: a wheelhouse with a manifest.json, for machines with no internet."""
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -77,6 +74,7 @@ def download(  # one parameter per option
     """
     from aimetenv import resolver, wheelhouse
     from aimetenv.download import Downloader
+    from aimetenv.fsutil import open_run_log
     from aimetenv.paths import state_dir, wheel_cache_dir
     from aimetenv.planning import load_user_catalog, resolver_inputs
     from aimetenv.render.console import make_consoles
@@ -105,7 +103,7 @@ def download(  # one parameter per option
         def echo(line: str) -> None:
             err.print(line)
 
-    with _log_file(state_dir()) as (log_path, log):
+    with open_run_log(state_dir(), "download", mode="w") as (log_path, log):
         house = wheelhouse.build(
             plan, directory, downloader=downloader, runner=SubprocessRunner(), log=log,
             echo=echo, with_deps=with_deps,
@@ -122,24 +120,3 @@ def download(  # one parameter per option
                 err.print(f"note: {note}")
         out.print(download_text(house, shown_log), end="")
     return 0
-
-
-@contextlib.contextmanager
-def _log_file(state: Path) -> Iterator[tuple[Path, IO[str]]]:
-    """The pip log of this run: ``<state>/logs/download-<time>-<pid>.log``."""
-    import os
-    import time
-
-    from aimetenv.errors import FileError
-
-    folder = state / "logs"
-    path = folder / f"download-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        stream = path.open("w", encoding="utf-8")
-    except OSError as error:
-        raise FileError(
-            f"cannot write the download log {path}: {error.strerror or error}", code="log-failed"
-        ) from None
-    with stream:
-        yield path, stream
