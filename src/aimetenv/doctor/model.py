@@ -73,6 +73,39 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """One problem a check found, with its fix; a check that finds several reports the worst."""
+
+    status: Status
+    line: str
+    hint: str
+
+
+def worst_issue(
+    check_id: str,
+    issues: list[Issue],
+    *,
+    facts: Mapping[str, FactValue],
+    lead: tuple[str, ...] = (),
+) -> CheckResult:
+    """The result of a check that found ``issues`` (at least one): the worst leads the line.
+
+    Every issue is a detail line (after ``lead``) with its status and its fix.
+    """
+    ordered = sorted(issues, key=lambda i: -SEVERITY[i.status])
+    worst = ordered[0]
+    more = f" (and {len(ordered) - 1} more)" if len(ordered) > 1 else ""
+    return CheckResult(
+        check_id,
+        worst.status,
+        worst.line + more,
+        hint=worst.hint,
+        details=(*lead, *(f"{i.status.value}: {i.line}; fix: {i.hint}" for i in ordered)),
+        facts=facts,
+    )
+
+
+@dataclass(frozen=True)
 class Check:
     """One entry of the registry: a kebab-case id users type, a title and the function."""
 
@@ -145,6 +178,8 @@ __all__ = [
     "CheckResult",
     "DoctorReport",
     "FactValue",
+    "Issue",
     "ReleaseSummary",
     "Status",
+    "worst_issue",
 ]

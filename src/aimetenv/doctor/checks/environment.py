@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.inspect import aimet_package_dirs, module_origin, shared_objects
-from aimetenv.doctor.model import SEVERITY, Check, CheckResult, Status
+from aimetenv.doctor.model import Check, CheckResult, Issue, Status, worst_issue
 from aimetenv.elf import ElfReadError, newest_versions, version_key
 
 if TYPE_CHECKING:
@@ -23,13 +22,6 @@ if TYPE_CHECKING:
 
 ID = "environment"
 SHADOWABLE = ("aimet_common", "aimet_torch", "aimet_onnx", "aimet_tensorflow", "libpymo")
-
-
-@dataclass(frozen=True)
-class _Issue:
-    status: Status
-    line: str
-    hint: str
 
 
 def _entries(value: str | None) -> list[str]:
@@ -51,7 +43,7 @@ def _inside(path: str, folder: str) -> bool:
     return _norm(path).startswith(_norm(folder).rstrip("/") + "/")
 
 
-def _exports_issues(ctx: DoctorContext) -> list[_Issue]:
+def _exports_issues(ctx: DoctorContext) -> list[Issue]:
     missing = ctx.missing_exports()
     if not missing:
         return []
@@ -59,7 +51,7 @@ def _exports_issues(ctx: DoctorContext) -> list[_Issue]:
     info = ctx.release()
     tag = info.summary.tag if info else "this release"
     return [
-        _Issue(
+        Issue(
             Status.FAIL,
             f"{tag} needs exports that are not set: {'; '.join(parts)}",
             ctx.env_fix_hint(),
@@ -78,7 +70,7 @@ def _entry_source(ctx: DoctorContext, entry: str) -> str:
     return "sys.path"
 
 
-def _shadow_issues(ctx: DoctorContext) -> list[_Issue]:
+def _shadow_issues(ctx: DoctorContext) -> list[Issue]:
     site = ctx.site_packages()
     if site is None:
         return []
@@ -93,7 +85,7 @@ def _shadow_issues(ctx: DoctorContext) -> list[_Issue]:
         if name == "libpymo" and not ctx.export_dirs().get("PYTHONPATH"):
             stray = origin
             issues.append(
-                _Issue(
+                Issue(
                     Status.WARN,
                     f"a top-level libpymo module is importable from {stray}; this release does "
                     "not use one (a leftover of a 1.x install?)",
@@ -109,7 +101,7 @@ def _shadow_issues(ctx: DoctorContext) -> list[_Issue]:
         entry = _providing_entry(origin, sys_path, ctx.cwd)
         source = _entry_source(ctx, entry)
         issues.append(
-            _Issue(
+            Issue(
                 Status.FAIL,
                 f"{name} is imported from {origin} ({source}), not from the installed release "
                 f"in {site}",
@@ -138,7 +130,16 @@ def _remove_hint(ctx: DoctorContext, origin: str, sys_path: list[str]) -> str:
     return f"remove or rename {origin}"
 
 
-def _pythonpath_issues(ctx: DoctorContext) -> list[_Issue]:
+def _gone(variable: str, value: str | None, entry: str) -> Issue:
+    """A folder on ``variable`` that does not exist: a warning, and the value without it."""
+    return Issue(
+        Status.WARN,
+        f"{variable} names {entry}, which does not exist",
+        _set_without(variable, value, entry),
+    )
+
+
+def _pythonpath_issues(ctx: DoctorContext) -> list[Issue]:
     issues = []
     needed = [_norm(d) for d in ctx.export_dirs().get("PYTHONPATH", ())]
     info = ctx.release()
@@ -146,17 +147,11 @@ def _pythonpath_issues(ctx: DoctorContext) -> list[_Issue]:
         if not entry:
             continue
         if not Path(entry).is_dir():
-            issues.append(
-                _Issue(
-                    Status.WARN,
-                    f"PYTHONPATH names {entry}, which does not exist",
-                    _set_without("PYTHONPATH", ctx.user_env("PYTHONPATH"), entry),
-                )
-            )
+            issues.append(_gone("PYTHONPATH", ctx.user_env("PYTHONPATH"), entry))
             continue
         if info is not None and not needed and "aimet_common" in _norm(entry).split("/"):
             issues.append(
-                _Issue(
+                Issue(
                     Status.WARN,
                     f"PYTHONPATH names {entry}: {info.summary.tag} needs no PYTHONPATH, and the "
                     "1.x-style exports can shadow its packages",
@@ -182,7 +177,7 @@ def _stdcxx_needs(ctx: DoctorContext, path: str) -> tuple[str, ...]:
         return ()
 
 
-def _library_path_issues(ctx: DoctorContext) -> list[_Issue]:
+def _library_path_issues(ctx: DoctorContext) -> list[Issue]:
     issues = []
     value = ctx.user_env("LD_LIBRARY_PATH")
     system = ctx.loader(library_path=()).config.cache.get("libstdc++.so.6", ())
@@ -196,13 +191,7 @@ def _library_path_issues(ctx: DoctorContext) -> list[_Issue]:
         if not entry:
             continue
         if not Path(entry).is_dir():
-            issues.append(
-                _Issue(
-                    Status.WARN,
-                    f"LD_LIBRARY_PATH names {entry}, which does not exist",
-                    _set_without("LD_LIBRARY_PATH", value, entry),
-                )
-            )
+            issues.append(_gone("LD_LIBRARY_PATH", value, entry))
             continue
         candidate = str(Path(entry, "libstdc++.so.6"))
         if not Path(candidate).exists():
@@ -214,7 +203,7 @@ def _library_path_issues(ctx: DoctorContext) -> list[_Issue]:
         needed = _needed_glibcxx(ctx)
         if needed and (has is None or _older(has, needed)):
             issues.append(
-                _Issue(
+                Issue(
                     Status.FAIL,
                     f"LD_LIBRARY_PATH puts {candidate} (up to {has}) before the system's; AIMET "
                     f"needs {needed}",
@@ -223,7 +212,7 @@ def _library_path_issues(ctx: DoctorContext) -> list[_Issue]:
             )
         elif system_newest and has and _older(has, system_newest):
             issues.append(
-                _Issue(
+                Issue(
                     Status.WARN,
                     f"LD_LIBRARY_PATH puts an older libstdc++ ({candidate}, up to {has}) before "
                     f"the system's ({system_newest})",
@@ -259,17 +248,7 @@ def check_environment(ctx: DoctorContext) -> CheckResult:
         else:
             summary = "nothing in PYTHONPATH, LD_LIBRARY_PATH or the current folder gets in the way"
         return CheckResult(ID, Status.OK, summary, facts=facts)
-    issues.sort(key=lambda i: -SEVERITY[i.status])
-    worst = issues[0]
-    more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-    return CheckResult(
-        ID,
-        worst.status,
-        worst.line + more,
-        hint=worst.hint,
-        details=tuple(f"{i.status.value}: {i.line}; fix: {i.hint}" for i in issues),
-        facts=facts,
-    )
+    return worst_issue(ID, issues, facts=facts)
 
 
 ENVIRONMENT = Check(

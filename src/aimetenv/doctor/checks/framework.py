@@ -8,13 +8,12 @@ all is well (the PyPI torchvision is a CUDA build; the CPU torch comes from anot
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from aimetenv.doctor.inspect import dist_version, torch_build, torchvision_build
-from aimetenv.doctor.model import SEVERITY, Check, CheckResult, Status
+from aimetenv.doctor.model import Check, CheckResult, Issue, Status, worst_issue
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
@@ -39,13 +38,6 @@ NEEDS = {
 }
 TORCH_FIND_LINKS = "https://download.pytorch.org/whl/torch_stable.html"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-
-
-@dataclass(frozen=True)
-class _Issue:
-    status: Status
-    line: str
-    hint: str
 
 
 def same_version(installed: str, pinned: str) -> bool:
@@ -90,9 +82,9 @@ def _installed(ctx: DoctorContext) -> dict[str, str]:
     return found
 
 
-def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
+def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[Issue]:
     info = ctx.release()
-    issues: list[_Issue] = []
+    issues: list[Issue] = []
     if info is None:
         return issues
     pins = dict(info.plan.pins) if info.plan else {}
@@ -104,7 +96,7 @@ def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
             requirement = f"{name}=={pins[name]}" if name in pins else name
             extra = ("-f", TORCH_FIND_LINKS) if "+" in requirement else ()
             issues.append(
-                _Issue(
+                Issue(
                     Status.FAIL,
                     f"{name} is not installed ({info.summary.tag} {info.summary.variant} needs it)",
                     _pip(ctx, requirement, *extra),
@@ -116,7 +108,7 @@ def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
         if not same_version(installed[name], pinned):
             extra = ("-f", TORCH_FIND_LINKS) if "+" in pinned else ()
             issues.append(
-                _Issue(
+                Issue(
                     Status.WARN,
                     f"{name} {installed[name]} is installed; {info.summary.tag} was built and "
                     f"tested with {pinned}",
@@ -126,8 +118,8 @@ def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
     return issues
 
 
-def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]:
-    issues: list[_Issue] = []
+def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[Issue]:
+    issues: list[Issue] = []
     if "torch" not in installed or "torchvision" not in installed:
         return issues
     torch = torch_build(ctx.facts)
@@ -149,7 +141,7 @@ def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]
             status = Status.WARN
             effect = "import torchvision would fail; aimet_onnx does not import it, so AIMET works"
         issues.append(
-            _Issue(
+            Issue(
                 status,
                 f"{pair}: {effect}",
                 "Install both from one index, e.g. the CPU builds: "
@@ -159,7 +151,7 @@ def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]
         )  # fmt: skip
     elif torch == "cuda" and vision == "cpu":
         issues.append(
-            _Issue(
+            Issue(
                 Status.WARN,
                 f"{pair}: torchvision's CUDA operators are missing",
                 "Install torchvision from the index torch came from.",
@@ -167,7 +159,7 @@ def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[_Issue]
         )
     if torchvision_pairs(installed["torch"], installed["torchvision"]) is False:
         issues.append(
-            _Issue(
+            Issue(
                 Status.WARN,
                 f"torchvision {installed['torchvision']} does not belong to torch "
                 f"{installed['torch']}",
@@ -184,7 +176,7 @@ def check_framework(ctx: DoctorContext) -> CheckResult:
     issues = _pin_issues(ctx, installed) + _build_issues(ctx, installed)
     if "onnxruntime" in installed and "onnxruntime-gpu" in installed:
         issues.append(
-            _Issue(
+            Issue(
                 Status.WARN,
                 "onnxruntime and onnxruntime-gpu are both installed; they share one package "
                 "folder and the last one installed wins",
@@ -201,7 +193,7 @@ def check_framework(ctx: DoctorContext) -> CheckResult:
         and "onnxruntime-gpu" not in installed
     ):
         issues.append(
-            _Issue(
+            Issue(
                 Status.WARN,
                 "a gpu variant with the CPU onnxruntime: onnx models will run on the CPU",
                 _pip(ctx, "onnxruntime-gpu"),
@@ -215,20 +207,7 @@ def check_framework(ctx: DoctorContext) -> CheckResult:
     shown = ", ".join(f"{k} {v}" for k, v in installed.items()) or "no framework installed"
     if not issues:
         return CheckResult(ID, Status.OK, shown, facts={**facts, **builds})
-    issues.sort(key=lambda i: -SEVERITY[i.status])
-    worst = issues[0]
-    more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-    return CheckResult(
-        ID,
-        worst.status,
-        worst.line + more,
-        hint=worst.hint,
-        details=(
-            f"installed: {shown}",
-            *(f"{i.status.value}: {i.line}; fix: {i.hint}" for i in issues),
-        ),
-        facts={**facts, **builds},
-    )
+    return worst_issue(ID, issues, facts={**facts, **builds}, lead=(f"installed: {shown}",))
 
 
 FRAMEWORK = Check(
