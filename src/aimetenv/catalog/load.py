@@ -331,16 +331,27 @@ def _rules(raw: object, where: _Where) -> tuple[tuple[LibpymoRule, ...], tuple[E
     return tuple(libpymo), tuple(exports)
 
 
-def parse_catalog(text: str, origin: str) -> Catalog:
-    """Parse and validate catalog YAML text; ``origin`` names it in error messages."""
-    where = _Where(origin)
+def _document(text: str, where: _Where, *, detail: bool) -> Mapping[str, Any]:
+    """The top-level mapping of a catalog or overlay, which must name this ``SCHEMA``.
+
+    ``detail``: quote YAML's own message in the error (``parse_catalog``); an overlay's error
+    names only the kind of YAML error.
+    """
     try:
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506  # safe loaders only
     except yaml.YAMLError as exc:
-        raise where.fail(f"not valid YAML ({exc.__class__.__name__}: {exc})") from None
+        shown = f"{exc.__class__.__name__}: {exc}" if detail else exc.__class__.__name__
+        raise where.fail(f"not valid YAML ({shown})") from None
     data = _mapping(raw, where)
     if data.get("schema") != SCHEMA:
         raise where.fail(f"schema {data.get('schema')!r} is not supported (expected {SCHEMA})")
+    return data
+
+
+def parse_catalog(text: str, origin: str) -> Catalog:
+    """Parse and validate catalog YAML text; ``origin`` names it in error messages."""
+    where = _Where(origin)
+    data = _document(text, where, detail=True)
     hosts = _mapping(data.get("hosts"), where.at("hosts"))
     eras = {
         str(k): Era(
@@ -401,13 +412,7 @@ def merge_overlay(catalog: Catalog, text: str, origin: str) -> Catalog:
     it names replaces the packaged variant's sources that it names. New tags are added whole.
     """
     where = _Where(origin)
-    try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506  # safe loaders only
-    except yaml.YAMLError as exc:
-        raise where.fail(f"not valid YAML ({exc.__class__.__name__})") from None
-    data = _mapping(raw, where)
-    if data.get("schema") != SCHEMA:
-        raise where.fail(f"schema {data.get('schema')!r} is not supported (expected {SCHEMA})")
+    data = _document(text, where, detail=False)
     by_tag = {r.tag: r for r in catalog.releases}
     for i, item in enumerate(data.get("releases") or []):
         entry = _mapping(item, where.at(f"releases[{i}]"))
