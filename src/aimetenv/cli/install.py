@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     import contextlib
     from pathlib import Path
 
+    from rich.console import Console
+
+    from aimetenv.commands import Action
+    from aimetenv.download import ProgressFactory
+    from aimetenv.installer import InstallResult
+    from aimetenv.prepare import Prepared
+    from aimetenv.runner import Runner
+    from aimetenv.smoke import StartedSmoke
     from aimetenv.spec import InstallFlags
     from aimetenv.targets import EnvTarget
 
@@ -185,7 +193,6 @@ def _install(
     from aimetenv.prepare import InstallRequest, prepare
     from aimetenv.receipt import receipt_path_in_env
     from aimetenv.render.console import make_consoles
-    from aimetenv.render.jsonout import dumps
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
     from aimetenv.targets import TargetRequest, check_path_argument
@@ -255,9 +262,7 @@ def _install(
             on_target=hold,
         )
         if dry_run:
-            from aimetenv.render.human import dry_run_text  # rich's tables: --dry-run only
-
-            return _print_dry_run(prepared, settings.json, out, dumps, dry_run_text)
+            return _print_dry_run(prepared, json_mode=settings.json, out=out)
         result = _carry_out(
             prepared,
             runner=runner,
@@ -277,6 +282,7 @@ def _install(
             early_smoke=hold.early,
         )
     from aimetenv.render.install import install_document, install_summary
+    from aimetenv.render.jsonout import dumps
     from aimetenv.reqsfiles import running_as_root
 
     root = running_as_root()
@@ -298,7 +304,7 @@ class _Holder:
     def __init__(
         self,
         stack: "contextlib.ExitStack[Any]",
-        runner: Any,  # noqa: ANN401  # aimetenv.runner.Runner
+        runner: "Runner",
         state: "Path",
         *,
         dry_run: bool,
@@ -309,7 +315,7 @@ class _Holder:
         self.state = state
         self.dry_run = dry_run
         self.force = force
-        self.early: Any = None  # aimetenv.smoke.StartedSmoke | None
+        self.early: StartedSmoke | None = None
 
     def __call__(self, target: "EnvTarget") -> None:
         from aimetenv.installer import lock_key, start_quick_smoke
@@ -323,20 +329,20 @@ class _Holder:
 
 
 def _carry_out(  # the settings install needs, passed as one call
-    prepared: Any,  # noqa: ANN401  # aimetenv.prepare.Prepared, imported lazily
+    prepared: "Prepared",
     *,
-    runner: Any,  # noqa: ANN401  # aimetenv.runner.Runner
-    state: Any,  # noqa: ANN401  # pathlib.Path
-    err: Any,  # noqa: ANN401  # rich Console
+    runner: "Runner",
+    state: "Path",
+    err: "Console",
     talk: bool,
     fetcher_settings: dict[str, Any],
-    wheel_dir: Any,  # noqa: ANN401  # pathlib.Path | None
-    progress: Any,  # noqa: ANN401  # download.ProgressFactory | None
+    wheel_dir: "Path | None",
+    progress: "ProgressFactory | None",
     yes: bool,
     force: bool,
     echo: bool,
-    early_smoke: Any,  # noqa: ANN401  # aimetenv.smoke.StartedSmoke | None
-) -> Any:  # noqa: ANN401  # aimetenv.installer.InstallResult
+    early_smoke: "StartedSmoke | None",
+) -> "InstallResult":
     """Announce the target, confirm a --recreate, then run the install."""
     import sys
 
@@ -349,7 +355,7 @@ def _carry_out(  # the settings install needs, passed as one call
         err.print(target_line(prepared))
     if prepared.recreate:
         _confirm_recreate(prepared.target.label, yes=yes, interactive=sys.stdin.isatty())
-    fetcher: Any
+    fetcher: WheelhouseFetcher | Downloader
     if wheel_dir is not None:  # its manifest's sizes and hashes are checked before anything
         fetcher = WheelhouseFetcher.open(wheel_dir, prepared.plan)
     else:
@@ -366,41 +372,15 @@ def _carry_out(  # the settings install needs, passed as one call
     )
 
 
-def _print_dry_run(  # the printers are passed in so that they are imported lazily once
-    prepared: Any,  # noqa: ANN401  # aimetenv.prepare.Prepared, imported lazily
-    json_mode: bool,
-    out: Any,  # noqa: ANN401  # rich Console
-    dumps: Any,  # noqa: ANN401  # render.jsonout.dumps
-    dry_run_text: Any,  # noqa: ANN401  # render.human.dry_run_text
-) -> int:
+def _print_dry_run(prepared: "Prepared", *, json_mode: bool, out: "Console") -> int:
     if json_mode:
-        document = {
-            "schema": "aimetenv.dry-run/1",
-            "command": "install",
-            "status": "success",
-            "exit_code": 0,
-            "target": {
-                "kind": prepared.target.kind,
-                "python": str(prepared.target.python),
-                "prefix": None if prepared.target.prefix is None else str(prepared.target.prefix),
-                "reason": prepared.target.reason,
-                "exists": prepared.target.exists,
-            },
-            "plan": prepared.plan.to_dict(),
-            "actions": [
-                {
-                    "kind": a.kind,
-                    "description": a.description,
-                    "argv": list(a.argv),
-                    "url": a.url,
-                    "path": a.path,
-                    "condition": a.condition,
-                }
-                for a in prepared.actions
-            ],
-        }
-        out.file.write(dumps(document))
+        from aimetenv.render.install import dry_run_document
+        from aimetenv.render.jsonout import dumps
+
+        out.file.write(dumps(dry_run_document(prepared)))
     else:
+        from aimetenv.render.human import dry_run_text  # rich's tables: --dry-run only
+
         out.print(dry_run_text(prepared.plan, prepared.target, list(prepared.actions)), end="")
     return 0
 
@@ -424,18 +404,18 @@ def _confirm_recreate(label: str, *, yes: bool, interactive: bool) -> None:
 class _ConsoleReporter:
     """Prints each action as it starts (and pip's output with -v) on stderr."""
 
-    def __init__(self, err: Any, *, talk: bool, echo: bool) -> None:  # noqa: ANN401  # Console
+    def __init__(self, err: "Console", *, talk: bool, echo: bool) -> None:
         self.err = err
         self.talk = talk
         self.echo = echo
 
-    def action(self, number: int, total: int, action: Any) -> None:  # noqa: ANN401  # Action
+    def action(self, number: int, total: int, action: "Action") -> None:
         from aimetenv.render.install import action_line
 
         if self.talk:
             self.err.print(action_line(number, total, action))
 
-    def skipped(self, action: Any, reason: str) -> None:  # noqa: ANN401  # Action
+    def skipped(self, action: "Action", reason: str) -> None:
         from aimetenv.render.install import skipped_line
 
         del action

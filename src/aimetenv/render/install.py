@@ -1,7 +1,8 @@
 """What ``install`` shows: one line per action while it runs, the outcome, the next step.
 
 Pure functions that build text and JSON documents; ``cli/install.py`` prints them on stderr (human
-mode) or stdout (``--json``, schema ``aimetenv.install/1``).
+mode) or stdout (``--json``, schema ``aimetenv.install/1``, or ``aimetenv.dry-run/1`` for
+``--dry-run``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from aimetenv.prepare import Prepared
 
 INSTALL_SCHEMA = "aimetenv.install/1"
+DRY_RUN_SCHEMA = "aimetenv.dry-run/1"
 
 
 def target_line(prepared: Prepared) -> str:
@@ -89,9 +91,41 @@ def install_document(result: InstallResult, *, root: bool) -> dict[str, Any]:
     return document
 
 
+def dry_run_document(prepared: Prepared) -> dict[str, Any]:
+    """The ``--dry-run --json`` document (schema ``aimetenv.dry-run/1``): target, plan, actions."""
+    target = prepared.target
+    return {
+        "schema": DRY_RUN_SCHEMA,
+        "command": "install",
+        "status": "success",
+        "exit_code": 0,
+        "target": {
+            "kind": target.kind,
+            "python": str(target.python),
+            "prefix": None if target.prefix is None else str(target.prefix),
+            "reason": target.reason,
+            "exists": target.exists,
+        },
+        "plan": prepared.plan.to_dict(),
+        "actions": [
+            {
+                "kind": a.kind,
+                "description": a.description,
+                "argv": list(a.argv),
+                "url": a.url,
+                "path": a.path,
+                "condition": a.condition,
+            }
+            for a in prepared.actions
+        ],
+    }
+
+
 __all__ = [
+    "DRY_RUN_SCHEMA",
     "INSTALL_SCHEMA",
     "action_line",
+    "dry_run_document",
     "install_document",
     "install_summary",
     "skipped_line",
