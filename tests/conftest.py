@@ -7,6 +7,7 @@ import shutil
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.envs import need_python, site_packages  # re-exported for tests
 from support.legacy import PYTHON37, LegacyRelease, build_legacy_release
+from support.standins import GatedIndex, ModernRelease, build_modern_release
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["need_python", "site_packages"]
 
@@ -55,6 +60,19 @@ def legacy_release(tmp_path_factory: pytest.TempPathFactory) -> LegacyRelease:
     if shutil.which("gcc") is None or shutil.which("g++") is None:
         pytest.skip("gcc and g++ are needed to compile the libpymo stand-in")
     return build_legacy_release(tmp_path_factory.mktemp("legacy-release"))
+
+
+@pytest.fixture(scope="module")
+def modern(tmp_path_factory: pytest.TempPathFactory) -> ModernRelease:
+    """The PyPI-shaped 2.42.0 stand-in wheels (torch, torchvision, aimet-torch)."""
+    return build_modern_release(tmp_path_factory.mktemp("modern-wheels"))
+
+
+@pytest.fixture
+def index(modern: ModernRelease) -> Iterator[GatedIndex]:
+    """A PEP 503 index of the modern stand-ins that can hold pip inside a download."""
+    with GatedIndex(modern.folder) as served:
+        yield served
 
 
 def _session_env(base: Path, *, redirect: tuple[str, ...]) -> dict[str, str]:
@@ -143,7 +161,7 @@ def onnx_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "onnx_env needs a CPU build of torch for Python 3.11 in /opt/wheels "
             "(torch-2.13.0+cpu-cp311-...whl); this kind of machine always has one"
         )
-    from support.releasehost import ReleaseHost  # noqa: PLC0415  # only this fixture needs it
+    from support.releasehost import ReleaseHost  # noqa: PLC0415
 
     base = tmp_path_factory.mktemp("onnx-env")
     prefix = base / "env"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess  # noqa: TID251  # compiles real shared objects
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,7 +18,7 @@ from aimetenv.elf import (
     version_key,
 )
 from aimetenv.exit_codes import ExitCode
-from support.native import SUPPORT_SONAME, build_old_libstdcxx, build_support
+from support.native import SUPPORT_SONAME, build_old_libstdcxx, build_support, compile_c
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,30 +26,18 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the test objects")
 
 
-def cc(folder: Path, name: str, source: str, *flags: str) -> Path:
-    """Compile ``source`` (C) into ``folder/name`` as a shared object."""
-    folder.mkdir(parents=True, exist_ok=True)
-    src = folder / (name + ".c")
-    src.write_text(source)
-    out = folder / name
-    subprocess.run(
-        ["gcc", "-shared", "-fPIC", str(src), "-o", str(out), *flags],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
 @pytest.fixture(scope="module")
 def objects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("elf")
-    dep = cc(root / "dep", "libdep.so", "int dep(void) { return 1; }\n", "-Wl,-soname,libdep.so")
+    dep = compile_c(
+        root / "dep", "libdep.so", "int dep(void) { return 1; }\n", "-Wl,-soname,libdep.so"
+    )
     uses = "extern int dep(void);\nint top(void) { return dep(); }\n"
-    runpath = cc(
+    runpath = compile_c(
         root / "top", "librunpath.so", uses, f"-L{dep.parent}", "-ldep",
         "-Wl,-rpath,$ORIGIN/../dep", "-Wl,--enable-new-dtags", "-Wl,-soname,librunpath.so",
     )  # fmt: skip
-    rpath = cc(
+    rpath = compile_c(
         root / "top", "librpath.so", uses, f"-L{dep.parent}", "-ldep",
         "-Wl,-rpath,/nowhere:$ORIGIN/../dep", "-Wl,--disable-new-dtags",
     )  # fmt: skip

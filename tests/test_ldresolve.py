@@ -26,7 +26,7 @@ from aimetenv.ldresolve import (
     parse_ldconfig_output,
     read_ld_cache,
 )
-from support.native import build_old_libstdcxx, build_support
+from support.native import build_old_libstdcxx, build_support, compile_c
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc builds the test objects")
 
@@ -42,19 +42,6 @@ with open("/proc/self/maps") as handle:
 print(json.dumps({"mapped": mapped}))
 """
 AARCH64 = 183
-
-
-def cc(folder: Path, name: str, source: str, *flags: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    src = folder / (name + ".c")
-    src.write_text(source)
-    out = folder / name
-    subprocess.run(
-        ["gcc", "-shared", "-fPIC", str(src), "-o", str(out), *flags],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def real_load(path: Path, *, library_path: str | None, cwd: Path) -> dict[str, object]:
@@ -86,15 +73,15 @@ def libs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """libdep.so in three folders, and two libraries that need it (RUNPATH and RPATH)."""
     root = tmp_path_factory.mktemp("ld")
     body = "int dep(void) { return 1; }\n"
-    origin_dep = cc(root / "pkg" / "deps", "libdep.so", body, "-Wl,-soname,libdep.so")
-    env_dep = cc(root / "envdir", "libdep.so", body, "-Wl,-soname,libdep.so")
+    origin_dep = compile_c(root / "pkg" / "deps", "libdep.so", body, "-Wl,-soname,libdep.so")
+    env_dep = compile_c(root / "envdir", "libdep.so", body, "-Wl,-soname,libdep.so")
     uses = "extern int dep(void);\nint top(void) { return dep(); }\n"
     link = (f"-L{origin_dep.parent}", "-ldep")
-    runpath = cc(
+    runpath = compile_c(
         root / "pkg", "librunpath.so", uses, *link,
         "-Wl,-rpath,$ORIGIN/deps", "-Wl,--enable-new-dtags",
     )  # fmt: skip
-    rpath = cc(
+    rpath = compile_c(
         root / "pkg",
         "librpath.so",
         uses,
@@ -102,7 +89,7 @@ def libs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "-Wl,-rpath,$ORIGIN/deps",
         "-Wl,--disable-new-dtags",
     )
-    bare = cc(root / "bare", "libbare.so", uses, *link)
+    bare = compile_c(root / "bare", "libbare.so", uses, *link)
     wrong = root / "wrongdir" / "libdep.so"
     wrong.parent.mkdir()
     data = bytearray(env_dep.read_bytes())

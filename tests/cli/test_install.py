@@ -22,30 +22,18 @@ from support.standins import (
     MODERN_TAG,
     GatedIndex,
     ModernRelease,
-    aimetenv_argv,
-    build_modern_release,
     hermetic_env,
     modern_args,
     one_line,
     pip_list,
     run_aimetenv,
+    start_aimetenv,
     tail,
     venv_python,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-
-@pytest.fixture(scope="module")
-def modern(tmp_path_factory: pytest.TempPathFactory) -> ModernRelease:
-    return build_modern_release(tmp_path_factory.mktemp("modern-wheels"))
-
-
-@pytest.fixture
-def index(modern: ModernRelease) -> Iterator[GatedIndex]:
-    with GatedIndex(modern.folder) as served:
-        yield served
 
 
 @pytest.fixture
@@ -236,14 +224,7 @@ def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
 ) -> None:
     prefix = tmp_path / "env"
     index.hold(modern.torch.name)
-    process = subprocess.Popen(
-        aimetenv_argv(*modern_args(index.url, "--venv", str(prefix))),
-        env=hermetic_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
     try:
         assert index.wait_reached(), "pip never asked for the torch wheel"
         process.send_signal(signal.SIGINT)
@@ -276,14 +257,7 @@ def test_a_second_install_into_the_same_env_is_refused_as_busy(
 ) -> None:
     prefix = tmp_path / "env"
     index.hold(modern.torch.name)
-    first = subprocess.Popen(
-        aimetenv_argv(*modern_args(index.url, "--venv", str(prefix))),
-        env=hermetic_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
     try:
         assert index.wait_reached(), "pip never asked for the torch wheel"
         second = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))

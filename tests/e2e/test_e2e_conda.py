@@ -16,8 +16,6 @@ import pytest
 from support.fakeconda import calls, install_conda
 from support.standins import (
     GatedIndex,
-    ModernRelease,
-    build_modern_release,
     hermetic_env,
     modern_args,
     one_line,
@@ -26,7 +24,6 @@ from support.standins import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 DEFAULT_NAME = "aimet-torch-cpu-2.42.0"
@@ -74,17 +71,6 @@ def assert_valid_for_real_conda(argv: list[str]) -> None:
             assert not positional, argv
         return
     pytest.fail(f"aimetenv called a conda subcommand it should not: {argv}")
-
-
-@pytest.fixture(scope="module")
-def modern(tmp_path_factory: pytest.TempPathFactory) -> ModernRelease:
-    return build_modern_release(tmp_path_factory.mktemp("modern-wheels"))
-
-
-@pytest.fixture
-def index(modern: ModernRelease) -> Iterator[GatedIndex]:
-    with GatedIndex(modern.folder) as served:
-        yield served
 
 
 @pytest.fixture

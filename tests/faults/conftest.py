@@ -10,7 +10,6 @@ import pytest
 from faults.helpers import record
 from support.legacy import TAG, LegacyRelease
 from support.releasehost import ReleaseHost
-from support.standins import GatedIndex, ModernRelease, build_modern_release
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,19 +22,6 @@ def host(legacy_release: LegacyRelease, tmp_path: Path) -> Iterator[ReleaseHost]
     with ReleaseHost(tmp_path / "host") as served:
         served.publish_files(TAG, legacy_release.wheels)
         served.serve_index(legacy_release.folder)
-        yield served
-
-
-@pytest.fixture(scope="module")
-def modern(tmp_path_factory: pytest.TempPathFactory) -> ModernRelease:
-    """The PyPI-shaped 2.42.0 stand-in wheels (torch, torchvision, aimet-torch)."""
-    return build_modern_release(tmp_path_factory.mktemp("modern-wheels"))
-
-
-@pytest.fixture
-def index(modern: ModernRelease) -> Iterator[GatedIndex]:
-    """A PEP 503 index of the modern stand-ins that can hold pip inside a download."""
-    with GatedIndex(modern.folder) as served:
         yield served
 
 

@@ -72,19 +72,6 @@ def run(
     )
 
 
-def start(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    """``aimetenv ARGS`` started in the background (for interrupting it)."""
-    return subprocess.Popen(
-        aimetenv_argv(*args),
-        env=dict(env) if env is not None else hermetic_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="backslashreplace",
-    )
-
-
 def interrupt(process: subprocess.Popen[str], args: tuple[str, ...]) -> Ran:
     """Send SIGINT to the aimetenv process itself (not its group) and wait for it to end."""
     started = time.monotonic()
@@ -411,7 +398,6 @@ __all__ = [
     "self_signed",
     "silent_host",
     "slow_conda",
-    "start",
     "tail",
     "wait_for",
 ]

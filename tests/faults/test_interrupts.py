@@ -34,12 +34,11 @@ from faults.helpers import (
     record,
     run,
     slow_conda,
-    start,
     wait_for,
 )
 from support.envs import site_packages
 from support.legacy import PYTHON37, TAG
-from support.standins import hermetic_env, modern_args, pip_list
+from support.standins import hermetic_env, modern_args, pip_list, start_aimetenv
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -87,7 +86,7 @@ def test_sigint_during_download(
     before = rc_state(rc)
     args = install_args(host, "--venv", str(prefix))
     part = part_of(legacy_release)
-    process = start(*args)
+    process = start_aimetenv(*args)
     wait_for(lambda: part.exists() and part.stat().st_size >= 500, "a part of the wheel", process)
     ran = interrupt(process, tuple(args))
 
@@ -116,7 +115,7 @@ def test_sigint_during_env_creation(host: ReleaseHost, rc: Path, tmp_path: Path)
     env = hermetic_env(CONDA_EXE=str(conda))
     before = rc_state(rc)
     args = install_args(host, "-p", str(prefix))
-    process = start(*args, env=env)
+    process = start_aimetenv(*args, env=env)
     wait_for(hold.reached.exists, "conda create", process)
     assert (prefix / "conda-meta").is_dir()  # half made, as conda leaves it while it links
     ran = interrupt(process, tuple(args))
@@ -140,7 +139,7 @@ def test_sigint_during_pip(
     before = rc_state(rc)
     index.hold(modern.torch.name)
     args = modern_args(index.url, "--venv", str(prefix))
-    process = start(*args)
+    process = start_aimetenv(*args)
     wait_for(index.state.reached.is_set, "pip asking for the torch wheel", process)
     ran = interrupt(process, tuple(args))
 
@@ -162,7 +161,7 @@ def test_sigint_just_before_the_receipt(host: ReleaseHost, rc: Path, tmp_path: P
     hold = hold_in_env(premade_venv(prefix), "AIMETENV-SMOKE-BEGIN-", tmp_path)
     before = rc_state(rc)
     args = install_args(host, "--venv", str(prefix))
-    process = start(*args)
+    process = start_aimetenv(*args)
     wait_for(hold.reached.exists, "the smoke test", process)
     ran = interrupt(process, tuple(args))
 
@@ -247,7 +246,7 @@ def test_sigint_during_wheelhouse_download(
     house = tmp_path / "house"
     args = download_args(host, house)
     part = part_of(legacy_release)
-    process = start(*args)
+    process = start_aimetenv(*args)
     wait_for(lambda: part.exists() and part.stat().st_size >= 500, "a part of the wheel", process)
     ran = interrupt(process, tuple(args))
 
@@ -270,7 +269,7 @@ def test_two_installs_into_one_env(host: ReleaseHost, tmp_path: Path) -> None:
     prefix = tmp_path / "env"
     hold = hold_in_env(premade_venv(prefix), "AIMETENV-SMOKE-BEGIN-", tmp_path)
     args = install_args(host, "--venv", str(prefix))
-    first = start(*args)
+    first = start_aimetenv(*args)
     try:
         wait_for(hold.reached.exists, "the first install's smoke test", first)
         second = run(*args)

@@ -145,6 +145,12 @@ def legacy_exports(prefix: Path) -> dict[str, str]:
     }
 
 
+def set_legacy_exports(monkeypatch: pytest.MonkeyPatch, prefix: Path) -> None:
+    """Set the 1.16.2 install docs' exports for this venv, as a user who followed them has."""
+    for name, value in legacy_exports(prefix).items():
+        monkeypatch.setenv(name, value)
+
+
 def old_libstdcxx_dir(folder: Path) -> Path:
     """A folder holding a fake libstdc++.so.6 that stops at GLIBCXX_3.4.28."""
     build_old_libstdcxx(folder)
@@ -206,6 +212,7 @@ __all__ = [
     "pip_install",
     "plain_legacy",
     "session_env",
+    "set_legacy_exports",
     "shadow_overlay",
     "without_companion",
     "write_test_receipt",

@@ -75,6 +75,20 @@ def _run(argv: list[str], cwd: Path) -> None:
         raise RuntimeError(msg)
 
 
+def compile_c(folder: Path, name: str, source: str, *flags: str) -> Path:
+    """Compile ``source`` (C) into the shared object ``folder/name``; ``flags`` go to gcc."""
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / (name + ".c")
+    src.write_text(source)
+    out = folder / name
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", str(src), "-o", str(out), *flags],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
 def build_support(folder: Path) -> Path:
     """Compile ``libpymo_support.so`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,6 +160,7 @@ __all__ = [
     "build_libpymo",
     "build_old_libstdcxx",
     "build_support",
+    "compile_c",
     "host_ext_suffix",
     "python_include",
 ]

@@ -282,6 +282,19 @@ def run_aimetenv(
     )
 
 
+def start_aimetenv(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """``aimetenv ARGS`` started in the background (to interrupt it, or to race it)."""
+    return subprocess.Popen(
+        aimetenv_argv(*args),
+        env=dict(env) if env is not None else hermetic_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="backslashreplace",
+    )
+
+
 def modern_args(index: str, *extra: str) -> list[str]:
     """``install --variant torch-cpu --tag 2.42.0`` with both indexes pointed at ``index``."""
     return [
@@ -351,6 +364,7 @@ __all__ = [
     "one_line",
     "pip_list",
     "run_aimetenv",
+    "start_aimetenv",
     "tail",
     "venv_python",
 ]

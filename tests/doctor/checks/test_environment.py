@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aimetenv.doctor.checks.environment import check_environment
 from aimetenv.doctor.context import DoctorSettings
 from aimetenv.doctor.model import Status
-from support.doctor_envs import legacy_exports, shadow_overlay
+from support.doctor_envs import legacy_exports, set_legacy_exports, shadow_overlay
 from support.envs import site_packages
 
 if TYPE_CHECKING:
@@ -31,8 +31,7 @@ def test_missing_exports(make_ctx: MakeContext, plain_legacy_env: Path) -> None:
 def test_exports_set(
     make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in legacy_exports(plain_legacy_env).items():
-        monkeypatch.setenv(name, value)
+    set_legacy_exports(monkeypatch, plain_legacy_env)
     result = check_environment(make_ctx(plain_legacy_env))
     assert result.status is Status.OK
     assert result.summary == "the release's exports are set; nothing shadows the installed packages"
@@ -59,8 +58,7 @@ def test_pythonpath_shadows_the_installed_package(
 def test_a_copy_in_the_current_folder_shadows_too(
     make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name, value in legacy_exports(plain_legacy_env).items():
-        monkeypatch.setenv(name, value)
+    set_legacy_exports(monkeypatch, plain_legacy_env)
     workdir = shadow_overlay(tmp_path / "checkout")
     result = check_environment(make_ctx(plain_legacy_env, cwd=workdir))
     assert result.status is Status.FAIL
@@ -107,8 +105,7 @@ def test_leftover_1x_pythonpath_for_a_2x_release(
 def test_a_stray_libpymo_in_the_current_folder_of_a_legacy_env(
     make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name, value in legacy_exports(plain_legacy_env).items():
-        monkeypatch.setenv(name, value)
+    set_legacy_exports(monkeypatch, plain_legacy_env)
     (tmp_path / "libpymo.py").write_text("QUANTIZATION_TF = 'stub'\n")
     result = check_environment(make_ctx(plain_legacy_env, cwd=tmp_path))
     assert result.status is Status.FAIL

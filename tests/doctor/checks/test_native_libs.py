@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.checks.native_libs import check_native_libs
 from aimetenv.doctor.model import Status
-from support.doctor_envs import LIBPYMO_DIR, legacy_exports
+from support.doctor_envs import LIBPYMO_DIR, legacy_exports, set_legacy_exports
 from support.envs import site_packages
 
 if TYPE_CHECKING:
@@ -32,8 +32,7 @@ def test_installed_legacy_env_without_its_exports(make_ctx: MakeContext, legacy_
 def test_with_the_exports(
     make_ctx: MakeContext, plain_legacy_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in legacy_exports(plain_legacy_env).items():
-        monkeypatch.setenv(name, value)
+    set_legacy_exports(monkeypatch, plain_legacy_env)
     result = check_native_libs(make_ctx(plain_legacy_env))
     assert result.status is Status.OK
     assert result.facts["objects"] == 2
@@ -44,8 +43,7 @@ def test_with_the_exports(
 def test_companion_library_deleted(
     make_ctx: MakeContext, companionless_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in legacy_exports(companionless_env).items():
-        monkeypatch.setenv(name, value)
+    set_legacy_exports(monkeypatch, companionless_env)
     result = check_native_libs(make_ctx(companionless_env))
     assert result.status is Status.FAIL
     assert result.summary == (
