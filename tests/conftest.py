@@ -116,7 +116,7 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
     Tests must not change it; tests that break it take a copy (``copy_env``).
     """
     from support.legacy import TAG, VARIANT  # noqa: PLC0415  # only this fixture needs them
-    from support.releasehost import ReleaseHost  # noqa: PLC0415
+    from support.releasehost import ReleaseHost  # noqa: PLC0415  # only this fixture needs it
 
     base = tmp_path_factory.mktemp("legacy-env")
     prefix = base / "env"
@@ -161,7 +161,7 @@ def onnx_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "onnx_env needs a CPU build of torch for Python 3.11 in /opt/wheels "
             "(torch-2.13.0+cpu-cp311-...whl); this kind of machine always has one"
         )
-    from support.releasehost import ReleaseHost  # noqa: PLC0415
+    from support.releasehost import ReleaseHost  # noqa: PLC0415  # only this fixture needs it
 
     base = tmp_path_factory.mktemp("onnx-env")
     prefix = base / "env"

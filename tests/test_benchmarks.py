@@ -15,8 +15,8 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-from goals.download import FastHost, fetch_once, make_file, resume_bytes  # noqa: E402
-from harness import Samples, at_most, count_equal, throughput_at_least, time_under  # noqa: E402
+from goals.download import FastHost, fetch_once, make_file, resume_bytes  # noqa: E402  # after sys.path names benchmarks/
+from harness import Samples, at_most, count_equal, throughput_at_least, time_under  # noqa: E402  # after sys.path names benchmarks/
 
 
 def test_run_help_names_every_section() -> None:

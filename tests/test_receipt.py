@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from aimetenv.fsutil import atomic_write_text
 from aimetenv.receipt import (
     Receipt,
     read_last_install,
     read_receipt,
     receipt_path_in_env,
+    receipt_path_in_state,
     record_last_install,
     write_receipt,
 )
@@ -53,11 +56,6 @@ def test_falls_back_to_the_state_folder(tmp_path: Path) -> None:
 
 
 def test_the_newer_of_two_receipts_wins(tmp_path: Path) -> None:
-    from dataclasses import replace  # noqa: PLC0415
-
-    from aimetenv.fsutil import atomic_write_text  # noqa: PLC0415
-    from aimetenv.receipt import receipt_path_in_state  # noqa: PLC0415
-
     prefix = tmp_path / "env"
     old = replace(_receipt(prefix), tag="1.16.2", finished="2026-01-01T00:00:00+00:00")
     new = replace(_receipt(prefix), finished="2026-06-01T00:00:00+00:00")
@@ -68,8 +66,6 @@ def test_the_newer_of_two_receipts_wins(tmp_path: Path) -> None:
 
 
 def test_credentials_never_reach_the_receipt(tmp_path: Path) -> None:
-    from dataclasses import replace  # noqa: PLC0415
-
     prefix = tmp_path / "env"
     files = ({"filename": "a.whl", "url": "https://me:s3cret@mirror.example/a.whl"},)
     path = write_receipt(replace(_receipt(prefix), files=files), tmp_path / "state")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from typer.main import get_command
 
+from aimetenv.cli.app import app
 from aimetenv.errors import UsageError
 from aimetenv.spec import KEYS, InstallFlags, load_spec
 
@@ -74,10 +76,6 @@ def test_flags_win_over_the_spec() -> None:
 
 
 def test_every_spec_key_is_an_install_option() -> None:
-    from typer.main import get_command  # noqa: PLC0415
-
-    from aimetenv.cli.app import app  # noqa: PLC0415
-
     install = get_command(app).commands["install"]  # type: ignore[attr-defined]
     options = {o.lstrip("-") for p in install.params for o in p.opts}
     assert set(KEYS) <= options

@@ -170,7 +170,7 @@ class HttpClient:
         if self._session is None:
             import requests  # noqa: PLC0415  # start-up speed: only when a request is made
 
-            from aimetenv import __version__  # noqa: PLC0415
+            from aimetenv import __version__  # noqa: PLC0415  # only when a request is made
 
             session = requests.Session()
             session.headers["User-Agent"] = f"aimetenv/{__version__}"

@@ -109,7 +109,7 @@ def _split_path_list(text: str) -> tuple[str, ...]:
 
 
 def _dynamic_tags(elf: Any) -> list[Any]:  # noqa: ANN401  # pyelftools has no type hints
-    from elftools.elf.dynamic import DynamicSection, DynamicSegment  # noqa: PLC0415
+    from elftools.elf.dynamic import DynamicSection, DynamicSegment  # noqa: PLC0415  # pyelftools only when used
 
     for section in elf.iter_sections():
         if isinstance(section, DynamicSection):
@@ -120,8 +120,8 @@ def _dynamic_tags(elf: Any) -> list[Any]:  # noqa: ANN401  # pyelftools has no t
     return []
 
 
-def _versions(elf: Any) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:  # noqa: ANN401
-    from elftools.elf.gnuversions import (  # noqa: PLC0415
+def _versions(elf: Any) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:  # noqa: ANN401  # pyelftools has no type hints
+    from elftools.elf.gnuversions import (  # noqa: PLC0415  # pyelftools only when used
         GNUVerDefSection,
         GNUVerNeedSection,
     )
@@ -148,10 +148,10 @@ def read_elf(path: str) -> ElfInfo:
     if ident is None:
         raise ElfReadError(f"{path} is not a readable ELF file", code="elf-unreadable")
     from elftools.common.exceptions import ELFError  # noqa: PLC0415  # pyelftools only when used
-    from elftools.elf.elffile import ELFFile  # noqa: PLC0415
+    from elftools.elf.elffile import ELFFile  # noqa: PLC0415  # pyelftools only when used
 
     try:
-        with open(path, "rb") as handle:  # noqa: PTH123
+        with open(path, "rb") as handle:  # noqa: PTH123  # a binary read of the file's header
             elf = ELFFile(handle)
             tags = _dynamic_tags(elf)
             needs, defs = _versions(elf)

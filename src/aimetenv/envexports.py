@@ -307,7 +307,7 @@ _EMPTY_GUARD_PATTERN = r'^if \[ -z "?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"? \]; then
 
 
 def _unquote(value: str) -> str | None:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":  # noqa: PLR2004
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":  # noqa: PLR2004  # a quote at each end
         inner = value[1:-1]
         return None if value[0] in inner else inner
     if any(c in value for c in "\"'`\\ ;&|()<>"):
@@ -551,7 +551,7 @@ def exports_for_target(
 def last_installed_target(state: Path) -> EnvTarget | None:
     """The environment of the last successful ``aimetenv install``, if it recorded one."""
     from aimetenv.receipt import read_last_install  # noqa: PLC0415  # JSON only
-    from aimetenv.targets import EnvTarget  # noqa: PLC0415
+    from aimetenv.targets import EnvTarget  # noqa: PLC0415  # only when a last install is recorded
 
     record = read_last_install(state)
     if record is None or record.get("kind") not in ("conda", "venv", "python"):
@@ -577,7 +577,7 @@ def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path
     """
     import shutil  # noqa: PLC0415  # only to look for conda on PATH
 
-    from aimetenv.targets import choose_check_target, find_conda  # noqa: PLC0415
+    from aimetenv.targets import choose_check_target, find_conda  # noqa: PLC0415  # start-up speed of 'aimetenv env'
 
     conda = find_conda(environ, shutil.which)
 
@@ -585,7 +585,7 @@ def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path
         if conda is None:
             return None
         from aimetenv.conda import conda_info  # noqa: PLC0415  # --name only
-        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415
+        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # --name only
 
         return conda_info(SubprocessRunner(), conda)
 

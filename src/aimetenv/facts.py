@@ -80,7 +80,7 @@ def parse_xy_tuple(text: str | None) -> tuple[int, int] | None:
     if not text:
         return None
     parts = text.split(".")
-    if len(parts) < 2 or not _NUMBER.fullmatch(parts[0]) or not _NUMBER.fullmatch(parts[1]):  # noqa: PLR2004
+    if len(parts) < 2 or not _NUMBER.fullmatch(parts[0]) or not _NUMBER.fullmatch(parts[1]):  # noqa: PLR2004  # X.Y: two parts
         return None
     return (int(parts[0]), int(parts[1]))
 

@@ -21,8 +21,8 @@ def load_user_catalog() -> Catalog:
     The packaged part comes from its validated cache when it can (``catalog.cache``); YAML is
     imported only to parse a changed catalog or an overlay.
     """
-    from aimetenv.catalog.cache import packaged_catalog  # noqa: PLC0415
-    from aimetenv.paths import overlay_path  # noqa: PLC0415
+    from aimetenv.catalog.cache import packaged_catalog  # noqa: PLC0415  # start-up speed: the catalog only when needed
+    from aimetenv.paths import overlay_path  # noqa: PLC0415  # start-up speed: the catalog only when needed
 
     catalog = packaged_catalog()
     overlay = overlay_path()
@@ -38,7 +38,7 @@ def parse_python_xy(text: str | None, flag: str = "--python") -> tuple[int, int]
     if text is None:
         return None
     value = parse_xy_tuple(text.strip())
-    if value is None or text.strip().count(".") != 1 or value[0] != 3:  # noqa: PLR2004
+    if value is None or text.strip().count(".") != 1 or value[0] != 3:  # noqa: PLR2004  # Python 3 only
         raise UsageError(
             f"{flag} needs a Python version like 3.10, got {text[:40]!r}", code="bad-python"
         )

@@ -93,7 +93,7 @@ def _confirm_interpreter(
         except UsageError:
             continue
         version = data.get("version") or []
-        if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004
+        if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004  # X.Y: two parts
             # The interpreter's own path, not a launcher: a pyenv shim picks its Python from the
             # working directory and $PYENV_VERSION, so it may not be the one just probed.
             executable = data.get("executable")

@@ -715,7 +715,7 @@ def refresh(  # one keyword per input
     """
     import yaml  # noqa: PLC0415  # only when writing
 
-    from aimetenv.catalog.load import merge_overlay  # noqa: PLC0415
+    from aimetenv.catalog.load import merge_overlay  # noqa: PLC0415  # the YAML loader only when an overlay is written
 
     http = client or HttpClient()
     date = today or datetime.now(timezone.utc).date().isoformat()

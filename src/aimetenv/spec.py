@@ -156,7 +156,7 @@ class InstallFlags:
                 code="missing-option",
             )
         assert self.variant is not None  # noqa: S101  # checked just above
-        assert self.tag is not None  # noqa: S101
+        assert self.tag is not None  # noqa: S101  # checked just above
         return self.variant, self.tag
 
 

@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from aimetenv.catalog.load import load_catalog, merge_overlay, packaged_catalog_text, parse_catalog
+from aimetenv.catalog.model import Release
 from aimetenv.errors import CatalogError
 from aimetenv.wheels import parse_wheel_name
 
@@ -88,8 +89,6 @@ def test_stray_two_part_tags_are_not_releases() -> None:
 
 @pytest.mark.parametrize("release", RELEASES, ids=IDS)
 def test_release_entry_is_consistent(release: object) -> None:
-    from aimetenv.catalog.model import Release  # noqa: PLC0415
-
     assert isinstance(release, Release)
     assert release.era in CATALOG.eras
     assert release.variants
@@ -115,8 +114,6 @@ def test_release_entry_is_consistent(release: object) -> None:
 
 @pytest.mark.parametrize("release", RELEASES, ids=IDS)
 def test_wheel_names_carry_the_tag_and_a_pip_bound_when_legacy(release: object) -> None:
-    from aimetenv.catalog.model import Release  # noqa: PLC0415
-
     assert isinstance(release, Release)
     base = str(release.version)
     for variant in release.variants.values():
@@ -132,8 +129,6 @@ def test_wheel_names_carry_the_tag_and_a_pip_bound_when_legacy(release: object) 
 
 @pytest.mark.parametrize("release", [r for r in RELEASES if r.tag.endswith(".py37")], ids=str)
 def test_py37_builds_are_cp37m(release: object) -> None:
-    from aimetenv.catalog.model import Release  # noqa: PLC0415
-
     assert isinstance(release, Release)
     assert release.python == "==3.7.*"
     for variant in release.variants.values():

@@ -72,7 +72,7 @@ def cache_key(text: str) -> bytes:
 
 def read_cache(path: Path, key: bytes) -> Catalog | None:
     """The cached catalog when ``path`` holds one for ``key``; None for any other content."""
-    from aimetenv.catalog.model import Catalog  # noqa: PLC0415
+    from aimetenv.catalog.model import Catalog  # noqa: PLC0415  # the model only on a cache hit
 
     try:
         data = path.read_bytes()

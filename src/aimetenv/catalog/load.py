@@ -131,7 +131,7 @@ def _wheel(value: object, where: _Where) -> WheelFile:
         _check_keys(data, frozenset({"file", "find_links"}), where)
         name = _required_text(data.get("file"), where.at(".file"))
         find_links = bool(data.get("find_links", False))
-    if not name.endswith(".whl") or name.count("-") < 4 or "/" in name:  # noqa: PLR2004
+    if not name.endswith(".whl") or name.count("-") < 4 or "/" in name:  # noqa: PLR2004  # a wheel name has at least five dash-separated parts
         raise where.fail(f"not a wheel file name: {name!r}")
     try:
         parse_tag("-".join(name[: -len(".whl")].split("-")[-3:]))

@@ -200,7 +200,7 @@ class DoctorContext:
         return Path(prefix) if isinstance(prefix, str) and prefix else None
 
     def _read_receipt(self) -> Receipt | None:
-        from aimetenv.receipt import read_receipt  # noqa: PLC0415
+        from aimetenv.receipt import read_receipt  # noqa: PLC0415  # only when a receipt is read
 
         prefix = self.prefix()
         return None if prefix is None else read_receipt(prefix, self.state_dir)
@@ -231,7 +231,7 @@ class DoctorContext:
         if isinstance(wanted, str):
             return None, wanted
         tag, variant_id, origin, evidence, source = wanted
-        from aimetenv.catalog.lookup import find_release, find_variant  # noqa: PLC0415
+        from aimetenv.catalog.lookup import find_release, find_variant  # noqa: PLC0415  # only when a release is looked up
 
         try:
             release = find_release(catalog, tag)
@@ -280,8 +280,8 @@ class DoctorContext:
     def _plan(
         self, catalog: Catalog, tag: str, variant: str, source: Literal["github", "pypi"] | None
     ) -> tuple[InstallPlan | None, UsageError | None]:
-        from aimetenv.facts import facts_from_probe  # noqa: PLC0415
-        from aimetenv.resolver import Options, Target, resolve  # noqa: PLC0415
+        from aimetenv.facts import facts_from_probe  # noqa: PLC0415  # only when a plan is made
+        from aimetenv.resolver import Options, Target, resolve  # noqa: PLC0415  # only when a plan is made
 
         options = Options(source=source or "auto")
         refusal: UsageError | None = None
@@ -415,14 +415,14 @@ def choose_target(
     current_python: Path,
 ) -> EnvTarget:
     """The environment doctor looks at (flags, conda, $VIRTUAL_ENV, last install, this Python)."""
-    import shutil  # noqa: PLC0415
+    import shutil  # noqa: PLC0415  # only to look for conda on PATH
 
-    from aimetenv.conda import conda_info  # noqa: PLC0415
-    from aimetenv.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415
+    from aimetenv.conda import conda_info  # noqa: PLC0415  # only when a target is chosen
+    from aimetenv.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415  # only when a target is chosen
 
     tool = find_conda(environ, shutil.which)
     last: EnvTarget | None = None
-    from aimetenv.receipt import read_last_install  # noqa: PLC0415
+    from aimetenv.receipt import read_last_install  # noqa: PLC0415  # JSON only
 
     record = read_last_install(state_dir)
     if record is not None and record.get("python"):

@@ -158,7 +158,7 @@ def aimet_distributions(distributions: Mapping[str, Any]) -> list[AimetDist]:
 
 def _cuda_of(local: str) -> str | None:
     digits = local[2:]
-    if not local.startswith("cu") or len(digits) < 2 or not digits.isdigit():  # noqa: PLR2004
+    if not local.startswith("cu") or len(digits) < 2 or not digits.isdigit():  # noqa: PLR2004  # cuXY: at least two digits
         return None
     return f"{digits[:-1]}.{digits[-1]}"
 

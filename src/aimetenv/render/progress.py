@@ -45,7 +45,7 @@ class ProgressDisplay:
     def __init__(self, stream: TextIO, *, color: bool = True) -> None:
         """Draw on ``stream`` (a terminal)."""
         from rich.console import Console  # noqa: PLC0415  # rich only when something is drawn
-        from rich.progress import (  # noqa: PLC0415
+        from rich.progress import (  # noqa: PLC0415  # rich only when something is drawn
             BarColumn,
             DownloadColumn,
             Progress,

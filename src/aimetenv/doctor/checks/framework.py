@@ -59,11 +59,11 @@ def torchvision_pairs(torch: str, torchvision: str) -> bool | None:
         v = Version(torchvision).release
     except InvalidVersion:
         return None
-    if len(t) < 2 or len(v) < 2 or v[0] != 0:  # noqa: PLR2004
+    if len(t) < 2 or len(v) < 2 or v[0] != 0:  # noqa: PLR2004  # X.Y: two parts
         return None
     if t[0] == 1:
         return v[1] == t[1] + 1
-    if t[0] == 2:  # noqa: PLR2004
+    if t[0] == 2:  # noqa: PLR2004  # torch 2.x
         return v[1] == t[1] + 15
     return None
 

@@ -73,7 +73,7 @@ def parse_smi_output(text: str) -> str | None:
 def cuda_key(cuda: str) -> tuple[int, int] | None:
     """``12.1`` -> (12, 1)."""
     parts = cuda.split(".")
-    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():  # noqa: PLR2004
+    if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():  # noqa: PLR2004  # X.Y: two parts
         return None
     return int(parts[0]), int(parts[1])
 
@@ -94,7 +94,7 @@ def find_driver(ctx: DoctorContext) -> tuple[str | None, str]:
     """The driver version and where it was read, or (None, what was tried)."""
     path = ctx.settings.nvidia_version_file
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123
+        with open(path, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123  # a plain text read of a system file
             found = parse_proc_version(handle.read())
         if found:
             return found, path

@@ -22,7 +22,7 @@ NEWER_DISTRIBUTION = (
 def distribution_name(path: str = OS_RELEASE) -> str | None:
     """PRETTY_NAME from os-release, e.g. ``Debian GNU/Linux 12 (bookworm)``."""
     try:
-        with open(path, encoding="utf-8") as handle:  # noqa: PTH123
+        with open(path, encoding="utf-8") as handle:  # noqa: PTH123  # a plain text read of a system file
             lines = handle.read().splitlines()
     except OSError:
         return None
