@@ -89,7 +89,12 @@ RecreateOpt = Annotated[
 ]
 InstallerOpt = Annotated[str, typer.Option("--installer", help="pip (default) or uv.")]
 OfflineOpt = Annotated[
-    bool, typer.Option("--offline", help="Use only the download cache or --wheel-dir; no network.")
+    bool,
+    typer.Option(
+        "--offline",
+        help="aimetenv's own downloads come from the download cache only (pip still uses its "
+        "indexes; with --wheel-dir it uses only DIR).",
+    ),
 ]
 WheelDirOpt = Annotated[
     Optional[str],
