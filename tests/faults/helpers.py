@@ -18,7 +18,6 @@ import socket
 import ssl
 import subprocess  # noqa: TID251  # tests run the real command line
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from support.legacy import TAG, VARIANT
+from support.serving import Serving
 from support.standins import aimetenv_argv, hermetic_env
 
 if TYPE_CHECKING:
@@ -279,19 +279,14 @@ def https_redirector(folder: Path, location: str) -> Iterator[tuple[str, Path, l
 
     Handler.location = location
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
+    serving = Serving(server)
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", cert, log
+        yield f"https://127.0.0.1:{serving.port}", cert, log
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        serving.stop()
 
 
 HOLD_SCRIPT = '''\

@@ -70,6 +70,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from support.serving import Serving
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from pathlib import Path
@@ -141,8 +143,7 @@ class ReleaseHost:
         self._hits: list[Hit] = []
         self._active = 0
         self._idle = threading.Condition(self._lock)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: Serving | None = None
 
     # lifecycle
 
@@ -153,24 +154,14 @@ class ReleaseHost:
         class Handler(_Handler):
             owner = host
 
-        server = _QuietServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._serving = Serving(_QuietServer(("127.0.0.1", 0), Handler))
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
 
     def __enter__(self) -> ReleaseHost:  # noqa: PYI034  # no subclasses; Self needs 3.11
         """Start; see ``start``."""
@@ -188,10 +179,10 @@ class ReleaseHost:
     @property
     def base(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        if self._server is None:
+        if self._serving is None:
             msg = "the release host is not running"
             raise RuntimeError(msg)
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._serving.port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this host."""

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
+from support.serving import Serving
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -115,8 +116,7 @@ class GatedIndex:
         """Serve every ``*.whl`` in ``folder``; the gate starts open."""
         self.state = _State(files={p.name: p for p in sorted(folder.glob("*.whl"))})
         self.state.gate.set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: Serving | None = None
 
     def __enter__(self) -> GatedIndex:  # noqa: PYI034  # no subclasses; Self needs 3.11
         """Start serving on a free port."""
@@ -125,13 +125,7 @@ class GatedIndex:
         class Handler(_IndexHandler):
             shared = state
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._serving = Serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
         return self
 
     def __exit__(
@@ -142,17 +136,14 @@ class GatedIndex:
     ) -> None:
         """Open the gate (so no handler stays blocked) and stop."""
         self.state.gate.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._serving is not None:
+            self._serving.stop()
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>/simple/``."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
+        assert self._serving is not None
+        return f"http://127.0.0.1:{self._serving.port}/simple/"
 
     def hold(self, *filenames: str) -> None:
         """Close the gate for these files: their download waits until ``open_gate``."""

@@ -1,0 +1,36 @@
+"""A loopback HTTP server served from a daemon thread: the lifecycle every stand-in host shares."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+
+class Serving:
+    """``server`` answering from a daemon thread until ``stop``."""
+
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        """Start serving (each request in a daemon thread, so none outlives the test)."""
+        server.daemon_threads = True
+        self.server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        """The port the server was given (they all bind port 0)."""
+        return int(self.server.server_address[1])
+
+    def stop(self) -> None:
+        """Stop serving, close the socket and wait for the serving thread."""
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+__all__ = ["Serving"]
