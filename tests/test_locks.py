@@ -22,6 +22,19 @@ with env_lock(Path(sys.argv[1]), Path(sys.argv[2]), label="venv x"):
 """
 
 
+def start_holder(prefix: Path, state: Path) -> subprocess.Popen[str]:
+    """Another process that holds the lock of ``prefix`` until it reads a line (or is killed)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(prefix), str(state)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_lock_path_is_stable_and_outside_the_env(tmp_path: Path) -> None:
     state = tmp_path / "state"
     first = lock_path(Path("/envs/a"), state)
@@ -33,15 +46,8 @@ def test_lock_path_is_stable_and_outside_the_env(tmp_path: Path) -> None:
 
 def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
     prefix, state = tmp_path / "env", tmp_path / "state"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(prefix), str(state)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = start_holder(prefix, state)
     try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(BusyError) as refused, env_lock(prefix, state, label="venv x"):
             pass
         assert refused.value.exit_code == ExitCode.BUSY
@@ -56,14 +62,7 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path: Pa
 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     prefix, state = tmp_path / "env", tmp_path / "state"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(prefix), str(state)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "held"
+    holder = start_holder(prefix, state)
     holder.kill()
     holder.wait(timeout=30)
     with env_lock(prefix, state, label="venv x"):
