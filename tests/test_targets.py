@@ -156,6 +156,9 @@ def test_check_target_order() -> None:
         "the active conda"
     )
     assert check({"VIRTUAL_ENV": "/v"}).reason == "the active venv ($VIRTUAL_ENV)"
+    base = {"CONDA_PREFIX": "/base", "CONDA_DEFAULT_ENV": "base"}
+    assert check({**base, "VIRTUAL_ENV": "/v"}).prefix == Path("/v")  # a venv on top of base
+    assert check(base).kind == "python"  # base is never chosen by default
     last = EnvTarget(
         "venv", Path("/l/bin/python"), "the env aimetenv installed last", prefix=Path("/l")
     )

@@ -310,9 +310,7 @@ def choose_check_target(  # every input is a distinct fact about the machine
     if chosen is not None:
         return chosen
     active = environ.get("CONDA_PREFIX")
-    if active and not (
-        environ.get("CONDA_DEFAULT_ENV") == "base" and not environ.get("VIRTUAL_ENV")
-    ):
+    if active and environ.get("CONDA_DEFAULT_ENV") != "base":
         name = environ.get("CONDA_DEFAULT_ENV")
         return _in_prefix("conda", Path(active), _ACTIVE_CONDA, exists, name=name, conda=conda)
     venv = environ.get("VIRTUAL_ENV")
