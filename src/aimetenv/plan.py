@@ -167,11 +167,6 @@ class InstallPlan:
         """The AIMET requirements pip takes from an index (PyPI plans)."""
         return tuple(r for s in self.steps if s.kind == "requirement" for r in s.requirements)
 
-    @property
-    def env_name(self) -> str:
-        """The default environment name: ``aimet-torch-cpu-1.16.2.py37``."""
-        return f"aimet-{self.variant}-{self.tag}"
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``resolve --json`` (schema ``aimetenv.plan/1``)."""
         return {
