@@ -10,17 +10,17 @@ from pathlib import Path, PurePath
 
 import pytest
 
-from aimetenv.envexports import EnvExports, Export, InstalledRelease
+from aimetenv.envexports import Export
 from aimetenv.errors import UsageError
 from aimetenv.shells import (
     Shell,
     block_text,
-    env_document,
     export_lines,
     printed_text,
     shell_for_file,
     shell_from_environ,
 )
+from support.exports import exports_of
 
 SHELLS: tuple[Shell, ...] = ("bash", "zsh", "fish")
 NASTY = (
@@ -77,21 +77,6 @@ def source_and_dump(
 
 def base_env() -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": "/tmp/home-for-test"}
-
-
-def exports_of(*exports: Export, key: str = "/envs/x", notes: tuple[str, ...] = ()) -> EnvExports:
-    release = InstalledRelease((1, 16, 2), "1.16.2.py37", "torch-cpu", "cpu", "AimetTorch x")
-    return EnvExports(
-        key=key,
-        label=f"venv {key}",
-        reason="--venv given",
-        release=release,
-        source="probe",
-        site_packages="/site",
-        exports=exports,
-        notes=notes,
-        envsetup=None,
-    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -214,23 +199,3 @@ def test_shell_for_file(name: str, explicit: str | None, shell_env: str, expecte
 def test_shell_for_file_refuses_contradictions(name: str, explicit: str) -> None:
     with pytest.raises(UsageError):
         shell_for_file(PurePath("/h", name), explicit, {"SHELL": "/bin/bash"})
-
-
-def test_json_document() -> None:
-    env = exports_of(
-        Export("LD_LIBRARY_PATH", "prepend", ("/a", "/b"), "aimet"),
-        Export("CUDA_HOME", "set", ("/usr/local/cuda",), "/x/envsetup.sh"),
-        notes=("n1",),
-    )
-    document = env_document(env, write={"file": "/f"})
-    assert document["schema"] == "aimetenv.env/1"
-    assert (document["status"], document["exit_code"]) == ("success", 0)
-    assert document["env"] == {"key": "/envs/x", "label": "venv /envs/x", "reason": "--venv given"}
-    assert document["release"]["tag"] == "1.16.2.py37"
-    assert document["variables"] == [
-        {"name": "LD_LIBRARY_PATH", "action": "prepend", "origin": "aimet", "directories": ["/a", "/b"]},
-        {"name": "CUDA_HOME", "action": "set", "origin": "/x/envsetup.sh", "value": "/usr/local/cuda"},
-    ]  # fmt: skip
-    assert document["notes"] == ["n1"]
-    assert document["write"] == {"file": "/f"}
-    json.dumps(document)

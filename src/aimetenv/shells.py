@@ -10,7 +10,7 @@ nothing, and an unset or empty variable gets the directory alone, without a stra
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from aimetenv.errors import UsageError
 from aimetenv.rcblock import Marker, one_line, render_block
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 Shell = Literal["bash", "zsh", "fish"]
 SHELL_CHOICES = ("bash", "zsh", "fish", "json")
-ENV_SCHEMA = "aimetenv.env/1"
 
 _POSIX_SHELLS = frozenset({"bash", "sh", "dash", "ksh", "mksh", "ash", "busybox", "yash"})
 _ZSH_FILES = frozenset({".zshrc", ".zshenv", ".zprofile", ".zlogin", "zshrc", "zshenv"})
@@ -189,44 +188,7 @@ def printed_text(env: EnvExports, shell: Shell) -> str:
     return "\n" + block_text(env, shell)
 
 
-def result_document(key: str, label: str, reason: str, **extra: Any) -> dict[str, Any]:  # noqa: ANN401  # JSON values
-    """The ``aimetenv.env/1`` document without exports (``--remove``)."""
-    document: dict[str, Any] = {
-        "schema": ENV_SCHEMA,
-        "command": "env",
-        "status": "success",
-        "exit_code": 0,
-        "env": {"key": key, "label": label, "reason": reason},
-    }
-    document.update(extra)
-    return document
-
-
-def env_document(env: EnvExports, **extra: Any) -> dict[str, Any]:  # noqa: ANN401  # JSON values
-    """The ``aimetenv.env/1`` document: the env, the release, the variables and the notes."""
-    document = result_document(env.key, env.label, env.reason)
-    document.update(
-        {
-            "release": {
-                "tag": env.release.tag,
-                "version": env.release.version_text,
-                "variant": env.release.variant,
-                "accelerator": env.release.accelerator,
-                "distribution": env.release.distribution,
-                "source": env.source,
-            },
-            "site_packages": env.site_packages,
-            "variables": [export.to_dict() for export in env.exports],
-            "envsetup": env.envsetup,
-            "notes": list(env.notes),
-        }
-    )
-    document.update(extra)
-    return document
-
-
 __all__ = [
-    "ENV_SCHEMA",
     "SHELL_CHOICES",
     "Shell",
     "as_shell",
@@ -234,13 +196,11 @@ __all__ = [
     "body_lines",
     "check_shell",
     "comment",
-    "env_document",
     "export_lines",
     "header_lines",
     "printed_text",
     "quote_fish",
     "quote_posix",
-    "result_document",
     "shell_for_file",
     "shell_from_environ",
 ]

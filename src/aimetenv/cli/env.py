@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from aimetenv.envexports import EnvExports
-    from aimetenv.hooks import HooksResult
-    from aimetenv.rcblock import FileUpdate
     from aimetenv.runner import Runner
     from aimetenv.targets import EnvTarget
 
@@ -116,62 +114,6 @@ def _check_modes(
         )
 
 
-def _describe(target: "EnvTarget", exports: "EnvExports") -> str:
-    origin = "the install receipt" if exports.source == "receipt" else "the installed packages"
-    return f"{exports.summary()} in {target.label}, chosen as {target.reason}; facts from {origin}"
-
-
-def _write_message(update: "FileUpdate", shown: str, key: str) -> str:
-    backup = f" (previous version kept in {update.backup})" if update.backup else ""
-    where = shown if str(update.path) == shown else f"{shown} (-> {update.path})"
-    folded = f", folding {update.folded} extra copies into one" if update.folded else ""
-    messages = {
-        "appended": f"added the block for {key} to {where}{backup}",
-        "replaced": f"replaced the block for {key} in {where}{folded}{backup}",
-        "unchanged": f"the block for {key} in {where} is already up to date; nothing changed",
-        "removed": f"removed the block for {key} from {where}{backup}",
-        "absent": f"{where} has no block for {key}; nothing changed",
-    }
-    return messages.get(update.action, f"{update.action} the block for {key} in {where}")
-
-
-def _update_document(update: "FileUpdate") -> dict[str, object]:
-    return {
-        "file": str(update.path),
-        "action": update.action,
-        "backup": None if update.backup is None else str(update.backup),
-        "folded": update.folded,
-    }
-
-
-def _hooks_document(result: "HooksResult") -> dict[str, object]:
-    return {
-        "kind": result.kind,
-        "prefix": str(result.prefix),
-        "note": result.note,
-        "files": [
-            {
-                "path": str(f.path),
-                "action": f.action,
-                "backup": None if f.backup is None else str(f.backup),
-            }
-            for f in result.files
-        ],
-    }
-
-
-def _hooks_message(result: "HooksResult") -> str:
-    if result.note:
-        changed = [f for f in result.files if f.action == "removed"]
-        extra = f"; removed {len(changed)} old hook file(s)" if changed else ""
-        return f"{result.note}{extra}"
-    lines = [f"{f.action}: {f.path}" for f in result.files]
-    if not result.files:
-        return f"no activation scripts found in {result.prefix}; nothing changed"
-    when = "conda activate" if result.kind == "conda" else "source bin/activate"
-    return f"activation hooks ({when}):\n  " + "\n  ".join(lines)
-
-
 @guarded("env")
 def env(  # one parameter per option
     name: NameOpt = None,
@@ -224,8 +166,8 @@ def env(  # one parameter per option
     elif activate_hooks:
         done = _hooks(target, exports, json_output=json_output)
     elif json_output or shell == "json":
+        from aimetenv.render.env import env_document
         from aimetenv.render.jsonout import dumps
-        from aimetenv.shells import env_document
 
         _write_stdout(dumps(env_document(exports)))
     else:
@@ -233,7 +175,9 @@ def env(  # one parameter per option
 
         chosen = shell_from_environ(os.environ) if shell is None else shell
         _write_stdout(printed_text(exports, as_shell(chosen)))
-    _say(_describe(target, exports), quiet=quiet)
+    from aimetenv.render.env import chosen_line
+
+    _say(chosen_line(target, exports), quiet=quiet)
     if done is not None:
         _say(done, quiet=quiet)
     return 0
@@ -257,38 +201,45 @@ def _write(
     import os
 
     from aimetenv.rcblock import Marker, update_file
-    from aimetenv.shells import block_text, env_document, shell_for_file
+    from aimetenv.render.env import env_document, update_document, update_message
+    from aimetenv.shells import block_text, shell_for_file
 
     chosen = shell_for_file(path, shell, os.environ)
     update = update_file(path, Marker(exports.key), block_text(exports, chosen))
     if json_output:
         from aimetenv.render.jsonout import dumps
 
-        _write_stdout(dumps(env_document(exports, shell=chosen, write=_update_document(update))))
-    return _write_message(update, shown, exports.key)
+        _write_stdout(dumps(env_document(exports, shell=chosen, write=update_document(update))))
+    return update_message(update, shown, exports.key)
 
 
 def _hooks(target: "EnvTarget", exports: "EnvExports", *, json_output: bool) -> str:
     """Write the activation hooks; the message that says what happened."""
     from aimetenv.envexports import env_prefix
     from aimetenv.hooks import install_hooks, require_kind
+    from aimetenv.render.env import env_document, hooks_document, hooks_message
 
     folder, kind = require_kind(env_prefix(target), target.label)
     result = install_hooks(folder, kind, exports)
     if json_output:
         from aimetenv.render.jsonout import dumps
-        from aimetenv.shells import env_document
 
-        _write_stdout(dumps(env_document(exports, hooks=_hooks_document(result))))
-    return _hooks_message(result)
+        _write_stdout(dumps(env_document(exports, hooks=hooks_document(result))))
+    return hooks_message(result)
 
 
 def _remove(
     target: "EnvTarget", key: str, write: Optional[str], *, json_output: bool, quiet: bool
 ) -> int:
 
+    from aimetenv.render.env import (
+        hooks_document,
+        hooks_message,
+        result_document,
+        update_document,
+        update_message,
+    )
     from aimetenv.render.jsonout import dumps
-    from aimetenv.shells import result_document
 
     if write is not None:
         from aimetenv.rcblock import Marker, update_file
@@ -297,10 +248,10 @@ def _remove(
         update = update_file(check_path_argument(write, "--write"), Marker(key), None)
         if json_output:
             document = result_document(
-                key, target.label, target.reason, write=_update_document(update)
+                key, target.label, target.reason, write=update_document(update)
             )
             _write_stdout(dumps(document))
-        _say(_write_message(update, write, key), quiet=quiet)
+        _say(update_message(update, write, key), quiet=quiet)
         return 0
     from aimetenv.envexports import env_prefix
     from aimetenv.hooks import remove_hooks, require_kind
@@ -308,11 +259,11 @@ def _remove(
     folder, kind = require_kind(env_prefix(target), target.label)
     result = remove_hooks(folder, kind, key)
     if json_output:
-        document = result_document(key, target.label, target.reason, hooks=_hooks_document(result))
+        document = result_document(key, target.label, target.reason, hooks=hooks_document(result))
         _write_stdout(dumps(document))
     removed = [f for f in result.files if f.action == "removed"]
     if removed:
-        _say(_hooks_message(result), quiet=quiet)
+        _say(hooks_message(result), quiet=quiet)
     else:
         _say(f"{target.label} has no aimetenv activation hooks; nothing changed", quiet=quiet)
     return 0

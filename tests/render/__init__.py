@@ -1,0 +1,1 @@
+"""Tests of the rendering layer: the documents and lines commands print."""
