@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
@@ -136,17 +136,7 @@ def facts_from_probe(data: dict[str, Any]) -> TargetFacts:
 
 def with_glibc(facts: TargetFacts, glibc: tuple[int, int]) -> TargetFacts:
     """The same facts with another glibc (``--glibc``: plan for another machine)."""
-    return TargetFacts(
-        python=facts.python,
-        machine=facts.machine,
-        glibc=glibc,
-        abiflags=facts.abiflags,
-        system=facts.system,
-        origin=facts.origin,
-        python_full=facts.python_full,
-        executable=facts.executable,
-        raw=facts.raw,
-    )
+    return replace(facts, glibc=glibc)
 
 
 __all__ = [

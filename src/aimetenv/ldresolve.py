@@ -20,7 +20,7 @@ import platform
 import re
 import struct
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -170,15 +170,7 @@ class LoaderConfig:
 
     def with_library_path(self, entries: tuple[str, ...]) -> LoaderConfig:
         """The same configuration with another LD_LIBRARY_PATH."""
-        return LoaderConfig(
-            ld_library_path=entries,
-            ld_preload=self.ld_preload,
-            cwd=self.cwd,
-            cache=self.cache,
-            default_dirs=self.default_dirs,
-            lib=self.lib,
-            platform=self.platform,
-        )
+        return replace(self, ld_library_path=entries)
 
 
 @dataclass(frozen=True)
@@ -283,12 +275,12 @@ def expand_tokens(entry: str, origin: str, config: LoaderConfig) -> str:
     """Expand ``$ORIGIN``, ``$LIB`` and ``$PLATFORM`` (and their ``${...}`` forms)."""
     values = {"ORIGIN": origin, "LIB": config.lib, "PLATFORM": config.platform}
 
-    def replace(match: re.Match[str]) -> str:
+    def value_of(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2)
         return values.get(name, match.group(0))
 
     return re.sub(
-        r"\$\{(ORIGIN|LIB|PLATFORM)\}|\$(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_])", replace, entry
+        r"\$\{(ORIGIN|LIB|PLATFORM)\}|\$(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_])", value_of, entry
     )
 
 
