@@ -76,10 +76,14 @@ class Prepared:
     @property
     def prefix(self) -> Path:
         """The environment's prefix: the target's, or the probed ``sys.prefix`` of ``--python``."""
-        if self.target.prefix is not None:
-            return self.target.prefix
-        probed = (self.target_facts or {}).get("prefix")
-        return Path(probed) if isinstance(probed, str) and probed else self.target.python.parent
+        return _prefix_of(self.target, self.target_facts)
+
+
+def _prefix_of(target: EnvTarget, probed: dict[str, Any] | None) -> Path:
+    if target.prefix is not None:
+        return target.prefix
+    prefix = (probed or {}).get("prefix")
+    return Path(prefix) if isinstance(prefix, str) and prefix else target.python.parent
 
 
 def _confirm_interpreter(
@@ -205,24 +209,11 @@ def prepare(  # the inputs of one decision, each injected for testing
             xy = first.target.python_xy
         if target.kind == "venv":
             base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
-            facts = facts_from_probe(base[2])
-            plan = resolve(
-                catalog,
-                request.variant,
-                request.tag,
-                Target(facts=facts, glibc=request.glibc),
-                request.options,
-            )
+            machine = Target(facts=facts_from_probe(base[2]), glibc=request.glibc)
         else:
             base = None
-            python = parse_xy_tuple(xy) or (3, 10)
-            plan = resolve(
-                catalog,
-                request.variant,
-                request.tag,
-                Target(python=python, glibc=request.glibc),
-                request.options,
-            )
+            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=request.glibc)
+        plan = resolve(catalog, request.variant, request.tag, machine, request.options)
         if plan.python_for_new_env != xy:
             plan = replace(plan, python_for_new_env=xy)
     if request.wheel_dir is not None:
@@ -230,10 +221,6 @@ def prepare(  # the inputs of one decision, each injected for testing
     if request.installer == "uv":
         _check_uv(plan, uv)
     effective = target if not recreate else _as_new(target)
-    prefix = target.prefix
-    if prefix is None:
-        probed_prefix = (probed or {}).get("prefix")
-        prefix = Path(probed_prefix) if isinstance(probed_prefix, str) else target.python.parent
     actions = install_actions(
         plan,
         effective,
@@ -241,7 +228,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         wheel_path=wheel_path,
         installer=request.installer,
         uv=uv,
-        receipt_path=receipt_path(prefix),
+        receipt_path=receipt_path(_prefix_of(target, probed)),
         recreate=recreate,
         with_reqs=request.with_reqs,
         pillow_simd=request.pillow_simd,
@@ -261,15 +248,7 @@ def prepare(  # the inputs of one decision, each injected for testing
 
 
 def _as_new(target: EnvTarget) -> EnvTarget:
-    return EnvTarget(
-        kind=target.kind,
-        python=target.python,
-        reason=target.reason + "; recreated (--recreate)",
-        prefix=target.prefix,
-        name=target.name,
-        conda=target.conda,
-        exists=False,
-    )
+    return replace(target, reason=target.reason + "; recreated (--recreate)", exists=False)
 
 
 def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
