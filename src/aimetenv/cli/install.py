@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from aimetenv.commands import Action
     from aimetenv.download import ProgressFactory
     from aimetenv.installer import InstallResult
+    from aimetenv.plan import PlannedWheel
     from aimetenv.prepare import Prepared
     from aimetenv.runner import Runner
     from aimetenv.smoke import StartedSmoke
@@ -243,11 +244,10 @@ def _install(
     release_tag = find_release(catalog, tag).tag
     cache = wheel_cache_dir()
 
-    def wheel_path(wheel: object) -> Path:
-        filename = getattr(wheel, "filename", "")
+    def wheel_path(wheel: "PlannedWheel") -> Path:
         if folder is not None:
-            return folder / filename
-        return cache / release_tag / filename
+            return folder / wheel.filename
+        return cache / release_tag / wheel.filename
 
     out, err = make_consoles(settings)
     talk = not settings.quiet and not settings.json
@@ -274,11 +274,9 @@ def _install(
             state=state,
             err=err,
             talk=talk,
-            fetcher_settings={
-                "cache_root": cache,
-                "allow_http": flags.allow_http,
-                "offline": flags.offline,
-            },
+            cache=cache,
+            allow_http=flags.allow_http,
+            offline=flags.offline,
             wheel_dir=folder,
             progress=make_progress(settings),
             yes=flags.yes,
@@ -340,7 +338,9 @@ def _carry_out(  # the settings install needs, passed as one call
     state: "Path",
     err: "Console",
     talk: bool,
-    fetcher_settings: dict[str, Any],
+    cache: "Path",
+    allow_http: bool,
+    offline: bool,
     wheel_dir: "Path | None",
     progress: "ProgressFactory | None",
     yes: bool,
@@ -364,7 +364,9 @@ def _carry_out(  # the settings install needs, passed as one call
     if wheel_dir is not None:  # its manifest's sizes and hashes are checked before anything
         fetcher = WheelhouseFetcher.open(wheel_dir, prepared.plan)
     else:
-        fetcher = Downloader(**fetcher_settings, progress=progress)
+        fetcher = Downloader(
+            cache_root=cache, allow_http=allow_http, offline=offline, progress=progress
+        )
     return run_install(
         prepared,
         runner=runner,
