@@ -132,6 +132,7 @@ def _run(  # the parsed options, passed on as values
     settings: "Settings",
     consoles: "tuple[Console, Console]",
 ) -> int:
+    import functools
     import os
     import sys
     from pathlib import Path
@@ -148,15 +149,17 @@ def _run(  # the parsed options, passed on as values
     from aimetenv.targets import TargetRequest
 
     out, err = consoles
-    override = _release_override(*release, load_user_catalog)
+    catalog = functools.cache(load_user_catalog)  # --tag and the checks read it once
+    override = _release_override(*release, catalog)
     runner = SubprocessRunner()
+    state = state_dir()
     environ = dict(os.environ)
     name, prefix, venv, python = flags
     target = choose_target(
         TargetRequest(name=name, prefix=prefix, venv=venv, python=python),
         environ=environ,
         runner=runner,
-        state_dir=state_dir(),
+        state_dir=state,
         current_python=Path(sys.executable),
     )
     if (
@@ -176,8 +179,8 @@ def _run(  # the parsed options, passed on as values
         runner,
         environ=environ,
         cwd=str(Path.cwd()),
-        state_dir=state_dir(),
-        catalog=load_user_catalog,
+        state_dir=state,
+        catalog=catalog,
         settings=DoctorSettings(
             deep=deep, strict=strict, import_timeout=timeout, release_override=override
         ),
