@@ -9,11 +9,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.commands import create_env_argv, install_actions, pip_argv, reqs_find_links
+from aimetenv.commands import (
+    COMPILE_CODE,
+    create_env_argv,
+    install_actions,
+    pip_argv,
+    reqs_find_links,
+)
 from aimetenv.resolver import Options, Target, resolve
 from aimetenv.targets import CondaTool, EnvTarget
 
 if TYPE_CHECKING:
+    from aimetenv.commands import Installer
     from aimetenv.plan import InstallPlan, PlannedWheel
 
 CATALOG = load_catalog()
@@ -59,6 +66,7 @@ def test_legacy_actions_fetch_first_then_create_then_pip_in_plan_order() -> None
         "pip",
         "pip",
         "pip",
+        "compile",
         "smoke",
         "receipt",
     ]
@@ -72,39 +80,76 @@ def test_legacy_actions_fetch_first_then_create_then_pip_in_plan_order() -> None
         "pip",
         "install",
         "--no-input",
+        "--no-compile",
         "pip<24.1",
     )
     assert bound.condition == "only if pip is outside <24.1"
     installs = [a.argv for a in actions[8:11]]
     files = [w.filename for w in plan.wheels]
-    assert [argv[5] for argv in installs] == [str(CACHE / "1.16.2.py37" / f) for f in files]
+    assert [argv[6] for argv in installs] == [str(CACHE / "1.16.2.py37" / f) for f in files]
     assert installs[1][-2:] == ("-f", "http://127.0.0.1:9/links/")
     assert actions[0].url == plan.wheels[0].url
     assert actions[1].path == str(CACHE / "1.16.2.py37" / files[0])
     assert actions[-1].display() == "write /r"
 
 
-def test_every_pip_call_is_env_python_dash_m_pip_install_no_input() -> None:
+def test_every_pip_call_is_env_python_dash_m_pip_install_no_input_no_compile() -> None:
     for plan in (legacy_plan(), modern_plan()):
         actions = install_actions(plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path)
         for action in actions:
             if action.kind == "pip":
-                assert action.argv[:5] == (
+                assert action.argv[:6] == (
                     str(PREFIX / "bin/python"),
                     "-m",
                     "pip",
                     "install",
                     "--no-input",
+                    "--no-compile",
                 )
+
+
+def test_the_env_is_compiled_once_after_every_pip_step_in_its_own_python() -> None:
+    actions = install_actions(
+        modern_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
+    )
+    assert [a.kind for a in actions][-2:] == ["compile", "smoke"]
+    assert actions[-2].argv == (str(PREFIX / "bin/python"), "-c", COMPILE_CODE)
+    assert "compileall.compile_dir(" in COMPILE_CODE
+    assert "workers=0" in COMPILE_CODE
+
+
+@pytest.mark.parametrize(
+    ("target", "installer"),
+    [
+        (EnvTarget("python", Path("/usr/bin/python3"), "--python given", exists=True), "pip"),
+        (new_venv(), "uv"),
+    ],
+    ids=["an existing interpreter", "uv"],
+)
+def test_the_installer_keeps_its_own_compiling(target: EnvTarget, installer: Installer) -> None:
+    """An existing interpreter's site-packages is not walked; uv keeps its default."""
+    actions = install_actions(
+        modern_plan(),
+        target,
+        base_interpreter=BASE,
+        wheel_path=wheel_path,
+        installer=installer,
+        uv="/bin/uv",
+    )
+    assert [a.kind for a in actions][-1] == "smoke"
+    assert "compile" not in [a.kind for a in actions]
+    pips = [a.argv for a in actions if a.kind == "pip"]
+    assert len(pips) == 2
+    assert all("--no-compile" not in argv for argv in pips)
 
 
 def test_modern_plan_has_no_downloads_and_torch_comes_from_one_index() -> None:
     actions = install_actions(
         modern_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
     )
-    assert [a.kind for a in actions] == ["create-env", "pip", "pip", "smoke"]
+    assert [a.kind for a in actions] == ["create-env", "pip", "pip", "compile", "smoke"]
     framework = actions[1].argv
-    assert framework[5:7] == ("torch", "torchvision")
+    assert framework[6:8] == ("torch", "torchvision")
     assert framework[-2:] == ("--index-url", "https://download.pytorch.org/whl/cpu")
     assert "aimet_onnx.common._libpymo" in actions[-1].description
 
@@ -162,15 +207,17 @@ def test_optional_steps_come_after_the_wheels_and_before_the_smoke_test() -> Non
         receipt_path=Path("/r"),
     )
     kinds = [a.kind for a in actions]
-    assert kinds[-6:] == ["reqs-pip", "reqs-deb", "pip", "pip", "smoke", "receipt"]
-    reqs = actions[-6]
+    assert kinds[-7:] == ["reqs-pip", "reqs-deb", "pip", "pip", "compile", "smoke", "receipt"]
+    reqs = actions[-7]
     assert "common, torch_common, torch_cpu" in reqs.description
     assert reqs.path == "<site-packages>/aimet_*/bin/reqs_pip_{common,torch_common,torch_cpu}.txt"
     assert reqs.display().startswith("pip install -r each of <site-packages>/aimet_*/bin/")
-    assert "dpkg-query -W -f='${Status}'" in actions[-5].display()
+    assert "dpkg-query -W -f='${Status}'" in actions[-6].display()
     python = str(PREFIX / "bin/python")
-    assert actions[-4].argv == (python, "-m", "pip", "uninstall", "--yes", "pillow")
-    assert actions[-3].argv == (python, "-m", "pip", "install", "--no-input", "pillow-simd")
+    assert actions[-5].argv == (python, "-m", "pip", "uninstall", "--yes", "pillow")
+    assert actions[-4].argv == (
+        python, "-m", "pip", "install", "--no-input", "--no-compile", "pillow-simd"
+    )  # fmt: skip
 
 
 def test_reqs_use_the_plans_find_links() -> None:

@@ -122,7 +122,7 @@ def test_a_legacy_install_fills_every_receipt_field(
         reporter=reporter,
     )
     assert result.outcome == "installed"
-    assert reporter.starts == [f"{n}/13 {a.kind}" for n, a in enumerate(prepared.actions, 1)]
+    assert reporter.starts == [f"{n}/14 {a.kind}" for n, a in enumerate(prepared.actions, 1)]
     assert reporter.skips == ["pip 22.0.4 is already inside <24.1"]
     assert result.smoke.ok
     assert result.receipt_path == prefix / "etc/aimetenv/receipt.json"
@@ -156,6 +156,13 @@ def test_a_legacy_install_fills_every_receipt_field(
     log = result.log_path.read_text()
     assert f"$ {prepared.base_interpreter} -m venv {prefix}" in log
     assert "# smoke test" in log
+    # pip ran with --no-compile; one parallel pass compiled what it installed, even modules
+    # that nothing has imported yet
+    assert all("--no-compile" in argv for argv in (a.argv for a in prepared.actions[8:11]))
+    assert "-c 'import compileall, sysconfig;" in log
+    assert "aimet_torch.quantsim" not in prepared.plan.smoke.packages
+    site = prefix / "lib/python3.7/site-packages"
+    assert (site / "aimet_torch/__pycache__/quantsim.cpython-37.pyc").is_file()
 
     spy = SpyRunner()
     again = legacy_prepared(host, prefix, cache)

@@ -18,8 +18,26 @@ if TYPE_CHECKING:
 
 Installer = Literal["pip", "uv"]
 ActionKind = Literal[
-    "create-env", "check-url", "download", "pip", "reqs-pip", "reqs-deb", "smoke", "receipt"
+    "create-env",
+    "check-url",
+    "download",
+    "pip",
+    "reqs-pip",
+    "reqs-deb",
+    "compile",
+    "smoke",
+    "receipt",
 ]
+
+#: Byte-compiles the target's site-packages in parallel on every core, as pip would have done
+#: file by file on one had it not been given ``--no-compile``. Files that cannot be compiled for
+#: this Python (test files of newer syntax, say) are listed and skipped, as pip skips them; the
+#: exit status is non-zero only when the compiling itself broke. Runs on Python 3.6 and later.
+COMPILE_CODE = (
+    "import compileall, sysconfig; "
+    "[compileall.compile_dir(d, maxlevels=99, quiet=1, workers=0) "
+    "for d in sorted({sysconfig.get_path('purelib'), sysconfig.get_path('platlib')})]"
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +109,12 @@ def pip_argv(
     installer: Installer = "pip",
     uv: str | None = None,
     action: Literal["install", "uninstall"] = "install",
+    no_compile: bool = False,
 ) -> tuple[str, ...]:
-    """``<python> -m pip install --no-input ...``, or the uv equivalent."""
+    """``<python> -m pip install --no-input ...``, or the uv equivalent.
+
+    ``no_compile``: pip leaves byte-compiling to the ``compile`` action that follows.
+    """
     if installer == "uv":
         renamed = {"-f": "--find-links", "--force-reinstall": "--reinstall"}
         translated = tuple(renamed.get(a, a) for a in pip_args)
@@ -100,7 +122,17 @@ def pip_argv(
         return (uv or "uv", "pip", *verb, "--python", str(python), *requirements, *translated)
     if action == "uninstall":
         return (str(python), "-m", "pip", "uninstall", "--yes", *requirements)
-    return (str(python), "-m", "pip", "install", "--no-input", *requirements, *pip_args)
+    flags = ("--no-input", "--no-compile") if no_compile else ("--no-input",)
+    return (str(python), "-m", "pip", "install", *flags, *requirements, *pip_args)
+
+
+def compiles_after_pip(target: EnvTarget, installer: Installer) -> bool:
+    """Whether pip is told ``--no-compile`` and the site-packages compiled on every core after.
+
+    Only in an environment of its own (a venv or conda env), whose site-packages aimetenv may
+    walk; uv does not byte-compile by default and is left to its own default.
+    """
+    return installer == "pip" and target.kind in ("venv", "conda")
 
 
 def install_actions(  # each argument is one independent input of the plan
@@ -123,6 +155,7 @@ def install_actions(  # each argument is one independent input of the plan
     the install before the environment is created or changed.
     """
     actions: list[Action] = []
+    no_compile = compiles_after_pip(target, installer)
     for wheel in plan.wheels:
         path = wheel_path(wheel)
         if wheel.check_exists:
@@ -157,7 +190,9 @@ def install_actions(  # each argument is one independent input of the plan
                 Action(
                     "pip",
                     step.description,
-                    pip_argv(target.python, step.requirements, step.pip_args),
+                    pip_argv(
+                        target.python, step.requirements, step.pip_args, no_compile=no_compile
+                    ),
                     condition=f"only if pip is outside {plan.pip_bound}",
                     step=step,
                 )
@@ -177,16 +212,31 @@ def install_actions(  # each argument is one independent input of the plan
                     installer=installer,
                     uv=uv,
                     action="uninstall" if step.kind == "uninstall" else "install",
+                    no_compile=no_compile,
                 ),
                 step=step,
             )
         )
     if force and target.exists and not recreate:
-        actions.extend(_reinstall_actions(plan, target, wheel_path, installer=installer, uv=uv))
+        actions.extend(
+            _reinstall_actions(
+                plan, target, wheel_path, installer=installer, uv=uv, no_compile=no_compile
+            )
+        )
     if with_reqs:
         actions.extend(_reqs_actions(plan))
     if pillow_simd:
-        actions.extend(_pillow_simd_actions(target, installer=installer, uv=uv))
+        actions.extend(
+            _pillow_simd_actions(target, installer=installer, uv=uv, no_compile=no_compile)
+        )
+    if no_compile:
+        actions.append(
+            Action(
+                "compile",
+                "byte-compile the installed packages on every core (what pip does on one)",
+                (str(target.python), "-c", COMPILE_CODE),
+            )
+        )
     packages = ", ".join(plan.smoke.packages)
     smoke = (
         f"import {packages} and load {plan.smoke.native} natively in the target"
@@ -206,6 +256,7 @@ def _reinstall_actions(
     *,
     installer: Installer,
     uv: str | None,
+    no_compile: bool,
 ) -> list[Action]:
     """``--force`` on an existing env: each AIMET step again, in place and without its deps."""
     actions = []
@@ -220,6 +271,7 @@ def _reinstall_actions(
             (*step.pip_args, "--force-reinstall", "--no-deps"),
             installer=installer,
             uv=uv,
+            no_compile=no_compile,
         )
         actions.append(Action("pip", f"reinstall {name} in place (--force)", argv, step=step))
     return actions
@@ -255,7 +307,7 @@ def _reqs_actions(plan: InstallPlan) -> list[Action]:
 
 
 def _pillow_simd_actions(
-    target: EnvTarget, *, installer: Installer, uv: str | None
+    target: EnvTarget, *, installer: Installer, uv: str | None, no_compile: bool
 ) -> list[Action]:
     return [
         Action(
@@ -268,15 +320,24 @@ def _pillow_simd_actions(
         Action(
             "pip",
             "install Pillow-SIMD in place of Pillow",
-            pip_argv(target.python, ("pillow-simd",), (), installer=installer, uv=uv),
+            pip_argv(
+                target.python,
+                ("pillow-simd",),
+                (),
+                installer=installer,
+                uv=uv,
+                no_compile=no_compile,
+            ),
         ),
     ]
 
 
 __all__ = [
+    "COMPILE_CODE",
     "Action",
     "ActionKind",
     "Installer",
+    "compiles_after_pip",
     "create_env_argv",
     "install_actions",
     "pip_argv",

@@ -573,6 +573,7 @@ def _reqs_pip(run: _Run, action: Action) -> None:
             reqs_find_links(run.plan),
             installer=run.prepared.installer,
             uv=run.prepared.uv,
+            no_compile=_wants(run.prepared, "compile"),
         )
         completed = run.stream(argv)
         if not completed.ok:
@@ -588,6 +589,16 @@ def _reqs_deb(run: _Run, action: Action) -> None:
         return
     run.deb = check_deb_files(run.runner, files)
     run.write_log(f"# reqs_deb: {', '.join(run.deb.packages)}; missing: {run.deb.missing}")
+
+
+def _compile(run: _Run, action: Action) -> None:
+    """Byte-compile the site-packages: files that do not compile are only listed in the log."""
+    completed = run.stream(action.argv)
+    if not completed.ok:
+        run.notes.append(
+            "the installed packages could not be byte-compiled, so Python compiles each module "
+            f"when it is first imported (see {run.log_path})"
+        )
 
 
 def _smoke(run: _Run, action: Action) -> None:
@@ -716,6 +727,8 @@ def install(  # each input is one collaborator of the run
                 _reqs_pip(run, action)
             elif action.kind == "reqs-deb":
                 _reqs_deb(run, action)
+            elif action.kind == "compile":
+                _compile(run, action)
             elif action.kind == "smoke":
                 _smoke(run, action)
             elif action.kind == "receipt":

@@ -193,7 +193,7 @@ def test_pip_failure_shows_pips_last_lines_and_the_log(
         result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
     assert result.returncode == 4, result.stderr
     errors = result.stderr[result.stderr.index("aimetenv: error:") :].splitlines()
-    assert errors[0].startswith("aimetenv: error: step 3/5 failed: install aimet-torch==2.42.0")
+    assert errors[0].startswith("aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0")
     assert "(pip exit status 1)" in errors[0]
     assert any("No matching distribution found for aimet-torch==2.42.0" in e for e in errors)
     log = errors[-1].split("log: ", 1)[1]
@@ -209,8 +209,9 @@ def test_human_output_verbose_and_quiet(index: GatedIndex, tmp_path: Path) -> No
     lines = loud.stderr.splitlines()
     assert lines[0] == f"target: venv {prefix} (--venv given; will be created)"
     assert lines[1].startswith("  new env from ")
-    assert "[1/5] create venv" in loud.stderr
+    assert "[1/6] create venv" in loud.stderr
     assert "Successfully installed aimet-torch-2.42.0" in loud.stderr  # pip's own output
+    assert "[4/6] byte-compile the installed packages" in loud.stderr
     assert "smoke test: aimet_torch imports" in loud.stderr
     assert "next: no exports are needed" in loud.stderr
     quiet = run_aimetenv(*modern_args(index.url, "--venv", str(tmp_path / "b"), "-q"))

@@ -586,9 +586,9 @@ NETWORK_CASES: tuple[Case, ...] = (
     Case(
         "pip-fails-midway",
         "network",
-        "install; the index has torch and torchvision but not aimet-torch (step 3 of 5 fails)",
+        "install; the index has torch and torchvision but not aimet-torch (step 3 of 6 fails)",
         4,
-        "aimetenv: error: step 3/5 failed: install aimet-torch==2.42.0 (pip exit status 1). The "
+        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1). The "
         "full output is in ….",
         "no receipt; the env works and keeps what steps 1-2 installed; the same command "
         "completes once the index has the file",
