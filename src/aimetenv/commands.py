@@ -36,7 +36,7 @@ ActionKind = Literal[
 COMPILE_CODE = (
     "import compileall, sysconfig; "
     "[compileall.compile_dir(d, maxlevels=99, quiet=1, workers=0) "
-    "for d in sorted({sysconfig.get_path('purelib'), sysconfig.get_path('platlib')})]"
+    'for d in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})]'
 )
 
 
