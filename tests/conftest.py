@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
 from pathlib import Path
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = ["need_python", "site_packages"]
+
+# A suite started in the background of a non-interactive shell (``scripts/test &``, nohup) has
+# SIGINT ignored, and passes that on to every aimetenv it starts: those would then never see the
+# Ctrl-C the interrupt tests send. A handler, unlike SIG_IGN, is reset to the default in a child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _CLEARED = (
     "AIMETENV_MIRROR",
