@@ -13,7 +13,6 @@ needs exports, which is what ``aimetenv env`` start-up is measured on.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess  # noqa: TID251  # benchmarks run the real command line
 import sys
@@ -26,6 +25,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+from support.envs import isolated_env  # noqa: E402  # after the path set-up above
 from support.releasehost import ReleaseHost  # noqa: E402  # after the path set-up above
 
 if TYPE_CHECKING:
@@ -36,17 +36,6 @@ ONNX_VARIANT = "onnx-cpu"
 ONNX_PYTHON = "3.11"
 TORCH_WHEELS = Path("/opt/wheels")
 MACHINE_CONSTRAINTS = Path("/etc/xdg/pip/constraints.txt")
-_CLEARED = (
-    "AIMETENV_MIRROR",
-    "AIMETENV_TORCH_INDEX",
-    "AIMETENV_TORCH_FIND_LINKS",
-    "CONDA_PREFIX",
-    "CONDA_DEFAULT_ENV",
-    "CONDA_EXE",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "LD_LIBRARY_PATH",
-)
 
 
 class SetupError(RuntimeError):
@@ -56,21 +45,6 @@ class SetupError(RuntimeError):
 def aimetenv_argv() -> list[str]:
     """The aimetenv command line of this checkout (the dev venv's interpreter)."""
     return [sys.executable, "-m", "aimetenv"]
-
-
-def child_env(
-    base: Path, *, redirect: Sequence[str], extra: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The caller's environment without env or conda settings, XDG folders in ``redirect`` moved
-    under ``base/xdg``, no colour."""
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    for name in redirect:
-        folder = base / "xdg" / name.lower()
-        folder.mkdir(parents=True, exist_ok=True)
-        env[f"XDG_{name}_HOME"] = str(folder)
-    env["NO_COLOR"] = "1"
-    env.update(extra or {})
-    return env
 
 
 def run_checked(
@@ -118,7 +92,7 @@ class OnnxSetup:
         constraints = [str(pin)]
         if MACHINE_CONSTRAINTS.is_file():
             constraints.append(str(MACHINE_CONSTRAINTS))
-        return child_env(
+        return isolated_env(
             self.base, redirect=("DATA", "STATE"), extra={"PIP_CONSTRAINT": " ".join(constraints)}
         )
 
@@ -208,7 +182,7 @@ def legacy_env(cache: Path, say: Callable[[str], None]) -> LegacySetup:
         if folder.exists():
             shutil.rmtree(folder)
     release = build_legacy_release(setup.base / "release")
-    env = child_env(setup.base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
+    env = isolated_env(setup.base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
     with ReleaseHost(setup.base / "host") as host:
         host.publish_files(TAG, release.wheels)
         _simple, links = host.serve_index(release.folder)
@@ -228,7 +202,6 @@ __all__ = [
     "OnnxSetup",
     "SetupError",
     "aimetenv_argv",
-    "child_env",
     "legacy_env",
     "onnx_env",
     "onnx_setup",

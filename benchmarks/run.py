@@ -27,6 +27,8 @@ from goals import doctor, download, install, startup
 from harness import BenchmarkError, Result
 from machine import describe, load_average
 
+from support.envs import isolated_env  # tests/ is on the path once envs is imported
+
 SECTIONS = {
     "startup": 20,
     "doctor": 5,
@@ -35,17 +37,6 @@ SECTIONS = {
     "download": 5,
 }
 """Each section and its default number of timed rounds."""
-_CLEARED = (
-    "PYTHONDONTWRITEBYTECODE",  # users run aimetenv with its bytecode cached, as pip installs it
-    "VIRTUAL_ENV",
-    "CONDA_PREFIX",
-    "CONDA_DEFAULT_ENV",
-    "PYTHONPATH",
-    "LD_LIBRARY_PATH",
-    "AIMETENV_MIRROR",
-    "AIMETENV_TORCH_INDEX",
-    "AIMETENV_TORCH_FIND_LINKS",
-)
 
 
 def default_cache() -> Path:
@@ -120,12 +111,8 @@ def child_env(home: Path) -> dict[str, str]:
     When uv is not on PATH, the dev venv's uv is added at the end of PATH (alone: the venv's
     python3.11 must not shadow the real interpreters new venvs are made from).
     """
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    for name in ("DATA", "STATE"):
-        folder = home / name.lower()
-        folder.mkdir(parents=True, exist_ok=True)
-        env[f"XDG_{name}_HOME"] = str(folder)
-    env["NO_COLOR"] = "1"
+    # bytecode caching on: users run aimetenv with its bytecode cached, as pip installs it
+    env = isolated_env(home, redirect=("DATA", "STATE"), drop=("PYTHONDONTWRITEBYTECODE",))
     uv = Path(sys.executable).with_name("uv")
     if shutil.which("uv", path=env.get("PATH")) is None and uv.exists():
         tools = home / "bin"

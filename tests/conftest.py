@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess  # noqa: TID251  # fixtures build real environments directly
@@ -14,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support.envs import need_python, site_packages  # re-exported for tests
+from support.envs import CALLER_SETTINGS, isolated_env, need_python, site_packages
 from support.legacy import PYTHON37, LegacyRelease, build_legacy_release
 from support.standins import GatedIndex, ModernRelease, build_modern_release
 
@@ -29,20 +28,6 @@ __all__ = ["need_python", "site_packages"]
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
-_CLEARED = (
-    "AIMETENV_MIRROR",
-    "AIMETENV_TORCH_INDEX",
-    "AIMETENV_TORCH_FIND_LINKS",
-    "CONDA_PREFIX",
-    "CONDA_DEFAULT_ENV",
-    "CONDA_EXE",
-    "CONDA_ROOT",
-    "MAMBA_EXE",
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "LD_LIBRARY_PATH",
-)
-
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -52,7 +37,7 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         folder = home / name.lower()
         folder.mkdir(parents=True)
         monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
-    for name in _CLEARED:
+    for name in CALLER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
@@ -80,19 +65,6 @@ def index(modern: ModernRelease) -> Iterator[GatedIndex]:
     """A PEP 503 index of the modern stand-ins that can hold pip inside a download."""
     with GatedIndex(modern.folder) as served:
         yield served
-
-
-def _session_env(base: Path, *, redirect: tuple[str, ...]) -> dict[str, str]:
-    """The environment of a session fixture's child aimetenv: no caller env or conda settings,
-    and the XDG folders named in ``redirect`` under ``base`` (session fixtures run before the
-    per-test isolation, so they set up their own)."""
-    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-    for name in redirect:
-        folder = base / "xdg" / name.lower()
-        folder.mkdir(parents=True, exist_ok=True)
-        env[f"XDG_{name}_HOME"] = str(folder)
-    env["NO_COLOR"] = "1"
-    return env
 
 
 def _run_install(args: list[str], env: dict[str, str], what: str) -> None:
@@ -127,7 +99,7 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
 
     base = tmp_path_factory.mktemp("legacy-env")
     prefix = base / "env"
-    env = _session_env(base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
+    env = isolated_env(base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
     with ReleaseHost(base / "host") as host:
         for wheel in legacy_release.wheels:
             host.publish_file(TAG, wheel)
@@ -180,7 +152,7 @@ def onnx_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     constraints = [str(pin)]
     if Path("/etc/xdg/pip/constraints.txt").is_file():
         constraints.append("/etc/xdg/pip/constraints.txt")
-    env = _session_env(base, redirect=("DATA", "STATE"))
+    env = isolated_env(base, redirect=("DATA", "STATE"))
     env["PIP_CONSTRAINT"] = " ".join(constraints)
     with ReleaseHost(base / "host") as host:
         simple, _links = host.serve_index(index_folder)
