@@ -171,40 +171,36 @@ def interleaved(
     return Samples(subj, base)
 
 
+def _seconds(  # one parameter per column of the printed line
+    name: str, subject: str, baseline: str, samples: Samples, *, goal: str, verdict: Verdict
+) -> Result:
+    """A result in seconds: the two medians and their ratio."""
+    return Result(
+        name,
+        subject,
+        baseline,
+        samples.subject_median,
+        samples.baseline_median,
+        "s",
+        samples.subject_median / samples.baseline_median,
+        goal,
+        verdict,
+        runs=len(samples.subject),
+    )
+
+
 def at_most(  # one parameter per column of the printed line
     name: str, subject: str, baseline: str, samples: Samples, limit: float
 ) -> Result:
     """A time goal of the form ``subject <= limit x baseline``."""
-    ratio = samples.subject_median / samples.baseline_median
-    return Result(
-        name,
-        subject,
-        baseline,
-        samples.subject_median,
-        samples.baseline_median,
-        "s",
-        ratio,
-        f"<= {limit:.2f}x",
-        "MET" if ratio <= limit else "NOT MET",
-        runs=len(samples.subject),
-    )
+    met = samples.subject_median / samples.baseline_median <= limit
+    verdict: Verdict = "MET" if met else "NOT MET"
+    return _seconds(name, subject, baseline, samples, goal=f"<= {limit:.2f}x", verdict=verdict)
 
 
 def reported(name: str, subject: str, baseline: str, samples: Samples) -> Result:
     """A time ratio shown beside a goal, with no goal of its own."""
-    ratio = samples.subject_median / samples.baseline_median
-    return Result(
-        name,
-        subject,
-        baseline,
-        samples.subject_median,
-        samples.baseline_median,
-        "s",
-        ratio,
-        "none, reported",
-        "REPORTED",
-        runs=len(samples.subject),
-    )
+    return _seconds(name, subject, baseline, samples, goal="none, reported", verdict="REPORTED")
 
 
 def throughput_at_least(  # one parameter per column of the printed line
@@ -230,19 +226,9 @@ def throughput_at_least(  # one parameter per column of the printed line
 
 def time_under(name: str, subject: str, baseline: str, samples: Samples, limit: float) -> Result:
     """An absolute time goal (the no-op install); the baseline is shown for scale."""
-    measured = samples.subject_median
-    return Result(
-        name,
-        subject,
-        baseline,
-        measured,
-        samples.baseline_median,
-        "s",
-        measured / samples.baseline_median,
-        f"< {limit:g} s",
-        "MET" if measured < limit else "NOT MET",
-        runs=len(samples.subject),
-    )
+    met = samples.subject_median < limit
+    verdict: Verdict = "MET" if met else "NOT MET"
+    return _seconds(name, subject, baseline, samples, goal=f"< {limit:g} s", verdict=verdict)
 
 
 def count_equal(name: str, subject: str, baseline: str, counted: int, expected: int) -> Result:

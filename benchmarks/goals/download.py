@@ -17,7 +17,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -28,6 +27,7 @@ from harness import count_equal, interleaved, run_quiet, throughput_at_least
 from aimetenv.download import Downloader
 from aimetenv.plan import PlannedWheel
 from support.releasehost import ReleaseHost
+from support.serving import Serving
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -101,12 +101,11 @@ class FastHost:
 
         Handler.files = dict(files)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serving: Serving | None = None
 
     def __enter__(self) -> FastHost:  # noqa: PYI034  # no subclasses
         """Start serving."""
-        self._thread.start()
+        self._serving = Serving(self._server)
         return self
 
     def __exit__(
@@ -116,9 +115,8 @@ class FastHost:
         tb: TracebackType | None,
     ) -> None:
         """Stop."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._serving is not None:
+            self._serving.stop()
 
     def url(self, path: str) -> str:
         """The URL of ``path``."""
