@@ -53,6 +53,7 @@ TIMEOUT_VARIABLE = "AIMETENV_TIMEOUT"
 """Seconds each read may wait (and the stall window), instead of ``DEFAULT_TIMEOUT``."""
 MAX_TIMEOUT = 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_BROKEN_REDIRECT_HINT = "The host sent a broken redirect; tell its operator, or use another mirror."
 _GONE = frozenset({404, 410})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -228,8 +229,7 @@ class HttpClient:
                 raise NetworkError(
                     f"refusing the redirect from {current}: its location is not a valid URL "
                     f"({_short(error)})",
-                    hint="The host sent a broken redirect; tell its operator, or use another "
-                    "mirror.",
+                    hint=_BROKEN_REDIRECT_HINT,
                     code="bad-redirect",
                 ) from None
             except requests.exceptions.Timeout:
@@ -311,7 +311,7 @@ def _redirect_target(current: str, location: str) -> str:
         shown = repr(location[:100]) if location else "(no location)"
         raise NetworkError(
             f"refusing the redirect from {current} to {shown}: not a valid URL",
-            hint="The host sent a broken redirect; tell its operator, or use another mirror.",
+            hint=_BROKEN_REDIRECT_HINT,
             code="bad-redirect",
         )
     return target
