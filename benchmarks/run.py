@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 import platformdirs
-from envs import SetupError
 from goals import doctor, download, install, startup
 from harness import BenchmarkError, Result
 from machine import describe, load_average
 
+from envs import SetupError
 from support.envs import isolated_env  # tests/ is on the path once envs is imported
 
 SECTIONS = {

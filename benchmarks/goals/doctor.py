@@ -10,9 +10,9 @@ from __future__ import annotations
 import tempfile
 from typing import TYPE_CHECKING
 
-from envs import onnx_env
 from harness import at_most, interleaved, run_quiet
 
+from envs import onnx_env
 from goals.startup import script
 
 if TYPE_CHECKING:

@@ -21,11 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from envs import TESTS  # noqa: F401  # puts tests/ on sys.path for support.*
 from harness import count_equal, interleaved, run_quiet, throughput_at_least
 
-from aimetenv.download import Downloader
-from aimetenv.plan import PlannedWheel
+from aimetenv.fetch.download import Downloader
+from aimetenv.install.plan import PlannedWheel
+from envs import TESTS  # noqa: F401  # puts tests/ on sys.path for support.*
 from support.releasehost import ReleaseHost
 from support.serving import Serving
 

@@ -34,7 +34,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envs import ONNX_TAG, ONNX_VARIANT, OnnxSetup, aimetenv_argv, onnx_env, run_checked
 from harness import (
     Samples,
     at_most,
@@ -45,6 +44,7 @@ from harness import (
     time_under,
 )
 
+from envs import ONNX_TAG, ONNX_VARIANT, OnnxSetup, aimetenv_argv, onnx_env, run_checked
 from goals.startup import script
 
 if TYPE_CHECKING:

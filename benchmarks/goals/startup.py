@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envs import legacy_env
 from harness import at_most, interleaved, run_quiet
+
+from envs import legacy_env
 
 if TYPE_CHECKING:
     from collections.abc import Callable

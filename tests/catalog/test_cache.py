@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.catalog import cache
 from aimetenv.catalog.load import load_catalog, packaged_catalog_text
-from aimetenv.planning import load_user_catalog
+from aimetenv.install.inputs import load_user_catalog
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,7 +77,7 @@ def test_the_packaged_catalog_is_the_parsed_one_with_or_without_the_cache() -> N
 def test_a_cache_hit_does_not_import_yaml() -> None:
     cache.packaged_catalog(write=True)
     code = (
-        "import sys; from aimetenv.planning import load_user_catalog; c = load_user_catalog(); "
+        "import sys; from aimetenv.install.inputs import load_user_catalog; c = load_user_catalog(); "
         "print(len(c.releases), 'yaml' in sys.modules)"
     )
     env = {**os.environ, "XDG_DATA_HOME": "/nonexistent-aimetenv-test"}

@@ -12,8 +12,8 @@ from packaging.version import Version
 
 from aimetenv.catalog.load import load_catalog, merge_overlay, packaged_catalog_text, parse_catalog
 from aimetenv.catalog.model import Release
+from aimetenv.catalog.names import parse_wheel_name
 from aimetenv.errors import CatalogError
-from aimetenv.wheels import parse_wheel_name
 
 if TYPE_CHECKING:
     from pathlib import Path

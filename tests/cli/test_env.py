@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from aimetenv.exit_codes import ExitCode
-from aimetenv.receipt import record_last_install
+from aimetenv.install.receipt import record_last_install
 from support.envs import need_python, site_packages
 
 SHELLS = ("bash", "zsh", "fish")
@@ -179,7 +179,7 @@ def test_with_a_receipt_no_heavy_module_is_imported(legacy_env: Path) -> None:
         for line in result.stderr.splitlines()
         if line.startswith("import time:")
     }
-    assert "aimetenv.envexports" in imported  # the measurement works
+    assert "aimetenv.shellenv.exports" in imported  # the measurement works
     for heavy in ("yaml", "requests", "rich", "aimetenv.catalog", "aimetenv.runner"):
         assert heavy not in imported, heavy
     assert "# >>> aimetenv env:" in result.stdout

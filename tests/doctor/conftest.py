@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.doctor.context import DoctorContext, DoctorSettings, target_flags
+from aimetenv.envs.targets import EnvTarget, TargetKind
+from aimetenv.install.inputs import load_user_catalog
 from aimetenv.paths import state_dir
-from aimetenv.planning import load_user_catalog
 from aimetenv.runner import SubprocessRunner
-from aimetenv.targets import EnvTarget, TargetKind
 from support.doctor_envs import (
     copy_aimet_files,
     legacy_venv,

@@ -12,11 +12,11 @@ import pytest
 from aimetenv.doctor.checks.interpreter import check_interpreter
 from aimetenv.doctor.context import DoctorContext, DoctorSettings, choose_target, target_flags
 from aimetenv.doctor.model import Status
+from aimetenv.envs.targets import EnvTarget, TargetRequest
 from aimetenv.errors import CatalogError
+from aimetenv.install.receipt import record_last_install
 from aimetenv.paths import state_dir
-from aimetenv.receipt import record_last_install
 from aimetenv.runner import SubprocessRunner
-from aimetenv.targets import EnvTarget, TargetRequest
 from support.doctor_envs import LIBPYMO_DIR
 from support.envs import need_python, site_packages
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aimetenv.doctor.model import CheckResult, DoctorReport, Status
+from aimetenv.envs.targets import EnvTarget
 from aimetenv.exit_codes import ExitCode
-from aimetenv.targets import EnvTarget
 
 TARGET = EnvTarget("python", Path("/usr/bin/python3"), "a test target")
 

@@ -31,7 +31,11 @@ def test_the_receipt_records_the_files_pip_installed(
     legacy_env: Path, legacy_release: LegacyRelease
 ) -> None:
     data = receipt(legacy_env)
-    assert (data["schema"], data["tag"], data["variant"]) == ("aimetenv.receipt/1", TAG, VARIANT)
+    assert (data["schema"], data["tag"], data["variant"]) == (
+        "aimetenv.install.receipt/1",
+        TAG,
+        VARIANT,
+    )
     assert data["python_version"] == "3.7.16"
     files = data["files"]
     assert isinstance(files, list)

@@ -17,7 +17,7 @@ import pytest
 
 from aimetenv import fsutil
 from aimetenv.errors import FileError
-from aimetenv.receipt import Receipt, write_receipt
+from aimetenv.install.receipt import Receipt, write_receipt
 from faults.cases import case
 from faults.helpers import (
     cache_folder,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from aimetenv.envexports import Export
 from aimetenv.render.env import env_document
+from aimetenv.shellenv.exports import Export
 from support.exports import exports_of
 
 

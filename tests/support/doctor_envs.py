@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pytest
 
     from aimetenv.doctor.context import DoctorContext, DoctorSettings
-    from aimetenv.targets import TargetKind
+    from aimetenv.envs.targets import TargetKind
     from support.legacy import LegacyRelease
 
 _BUILT: dict[tuple[str, str], Path] = {}
@@ -167,7 +167,7 @@ def shadow_overlay(folder: Path, version: str = "0.0.0-shadow") -> Path:
 
 def write_test_receipt(prefix: Path, *, tag: str, variant: str, python_version: str) -> Path:
     """Write a receipt into the env the way install does (``receipt.write_receipt``)."""
-    from aimetenv.receipt import Receipt, write_receipt  # noqa: PLC0415  # only here
+    from aimetenv.install.receipt import Receipt, write_receipt  # noqa: PLC0415  # only here
 
     receipt = Receipt(
         tag=tag,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aimetenv.envexports import EnvExports, Export, InstalledRelease
+from aimetenv.shellenv.exports import EnvExports, Export, InstalledRelease
 
 
 def exports_of(  # the fields tests vary

@@ -36,7 +36,7 @@ def error_line(error: AimetenvError) -> str:
     text = f"aimetenv: error: {message}"
     if error.hint:
         text += f" {error.hint}"
-    from aimetenv.urls import redact
+    from aimetenv.fetch.urls import redact
 
     return redact(" ".join(text.split("\n")))
 
@@ -115,7 +115,7 @@ def _silence_stdout() -> None:
 def report_error(error: AimetenvError, command: str, *, json_mode: bool) -> None:
     """Print the error: one line on stderr, and the JSON error document on stdout with --json."""
     _write_err(error_line(error))
-    from aimetenv.urls import redact
+    from aimetenv.fetch.urls import redact
 
     for line in error.details:
         _write_err(f"  {redact(line)}")

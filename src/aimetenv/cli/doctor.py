@@ -140,13 +140,13 @@ def _run(  # the parsed options, passed on as values
     from aimetenv.doctor.checks import ALL_CHECKS
     from aimetenv.doctor.context import DoctorContext, DoctorSettings, choose_target, target_flags
     from aimetenv.doctor.engine import run_doctor
+    from aimetenv.envs.targets import TargetRequest
     from aimetenv.errors import UsageError
+    from aimetenv.install.inputs import load_user_catalog
     from aimetenv.paths import state_dir
-    from aimetenv.planning import load_user_catalog
     from aimetenv.render.doctor import doctor_document, doctor_text
     from aimetenv.render.jsonout import dumps
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import TargetRequest
 
     out, err = consoles
     catalog = functools.cache(load_user_catalog)  # --tag and the checks read it once

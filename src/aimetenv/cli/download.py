@@ -72,17 +72,17 @@ def download(  # one parameter per option
     Copy DIR to a machine with no internet and run 'aimetenv install --wheel-dir DIR' there;
     install checks every hash in the manifest before pip sees a file.
     """
-    from aimetenv import resolver, wheelhouse
-    from aimetenv.download import Downloader
+    from aimetenv.envs.targets import check_path_argument
+    from aimetenv.fetch.download import Downloader
     from aimetenv.fsutil import open_run_log
+    from aimetenv.install import resolver, wheelhouse
+    from aimetenv.install.inputs import load_user_catalog, resolver_inputs
     from aimetenv.paths import state_dir, wheel_cache_dir
-    from aimetenv.planning import load_user_catalog, resolver_inputs
     from aimetenv.render.console import make_consoles
     from aimetenv.render.downloads import download_document, download_text
     from aimetenv.render.jsonout import dumps
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import check_path_argument
 
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color

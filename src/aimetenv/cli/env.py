@@ -22,9 +22,9 @@ from aimetenv.cli.options import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from aimetenv.envexports import EnvExports
+    from aimetenv.envs.targets import EnvTarget
     from aimetenv.runner import Runner
-    from aimetenv.targets import EnvTarget
+    from aimetenv.shellenv.exports import EnvExports
 
 ShellOpt = Annotated[
     Optional[str],
@@ -88,7 +88,7 @@ def _check_modes(
     json_output: bool,
 ) -> None:
     from aimetenv.errors import UsageError
-    from aimetenv.shells import check_shell
+    from aimetenv.shellenv.shells import check_shell
 
     if shell is not None:
         check_shell(shell)
@@ -139,9 +139,9 @@ def env(  # one parameter per option
     """
     import os
 
-    from aimetenv.envexports import check_target, env_key, env_prefix, exports_for_target
+    from aimetenv.envs.targets import TargetRequest, check_path_argument
     from aimetenv.paths import state_dir
-    from aimetenv.targets import TargetRequest, check_path_argument
+    from aimetenv.shellenv.exports import check_target, env_key, env_prefix, exports_for_target
 
     _check_modes(
         write=write, remove=remove, hooks=activate_hooks, shell=shell, json_output=json_output
@@ -154,7 +154,7 @@ def env(  # one parameter per option
     if remove:
         return _remove(target, key, write, json_output=json_output, quiet=quiet)
     if activate_hooks:
-        from aimetenv.hooks import require_kind
+        from aimetenv.shellenv.hooks import require_kind
 
         require_kind(env_prefix(target), target.label)  # refuse before probing anything
     exports = exports_for_target(target, state, _runner)
@@ -171,7 +171,7 @@ def env(  # one parameter per option
 
         _write_stdout(dumps(env_document(exports)))
     else:
-        from aimetenv.shells import as_shell, printed_text, shell_from_environ
+        from aimetenv.shellenv.shells import as_shell, printed_text, shell_from_environ
 
         chosen = shell_from_environ(os.environ) if shell is None else shell
         _write_stdout(printed_text(exports, as_shell(chosen)))
@@ -200,9 +200,9 @@ def _write(
     """Write the block into ``path``; the message that says what happened."""
     import os
 
-    from aimetenv.rcblock import Marker, update_file
     from aimetenv.render.env import env_document, update_document, update_message
-    from aimetenv.shells import block_text, shell_for_file
+    from aimetenv.shellenv.rcblock import Marker, update_file
+    from aimetenv.shellenv.shells import block_text, shell_for_file
 
     chosen = shell_for_file(path, shell, os.environ)
     update = update_file(path, Marker(exports.key), block_text(exports, chosen))
@@ -215,9 +215,9 @@ def _write(
 
 def _hooks(target: "EnvTarget", exports: "EnvExports", *, json_output: bool) -> str:
     """Write the activation hooks; the message that says what happened."""
-    from aimetenv.envexports import env_prefix
-    from aimetenv.hooks import install_hooks, require_kind
     from aimetenv.render.env import env_document, hooks_document, hooks_message
+    from aimetenv.shellenv.exports import env_prefix
+    from aimetenv.shellenv.hooks import install_hooks, require_kind
 
     folder, kind = require_kind(env_prefix(target), target.label)
     result = install_hooks(folder, kind, exports)
@@ -242,8 +242,8 @@ def _remove(
     from aimetenv.render.jsonout import dumps
 
     if write is not None:
-        from aimetenv.rcblock import Marker, update_file
-        from aimetenv.targets import check_path_argument
+        from aimetenv.envs.targets import check_path_argument
+        from aimetenv.shellenv.rcblock import Marker, update_file
 
         update = update_file(check_path_argument(write, "--write"), Marker(key), None)
         if json_output:
@@ -253,8 +253,8 @@ def _remove(
             _write_stdout(dumps(document))
         _say(update_message(update, write, key), quiet=quiet)
         return 0
-    from aimetenv.envexports import env_prefix
-    from aimetenv.hooks import remove_hooks, require_kind
+    from aimetenv.shellenv.exports import env_prefix
+    from aimetenv.shellenv.hooks import remove_hooks, require_kind
 
     folder, kind = require_kind(env_prefix(target), target.label)
     result = remove_hooks(folder, kind, key)

@@ -29,15 +29,15 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from aimetenv.commands import Action
-    from aimetenv.download import ProgressFactory
-    from aimetenv.installer import InstallResult
-    from aimetenv.plan import PlannedWheel
-    from aimetenv.prepare import Prepared
+    from aimetenv.envs.targets import EnvTarget
+    from aimetenv.fetch.download import ProgressFactory
+    from aimetenv.install.actions import Action
+    from aimetenv.install.execute import InstallResult
+    from aimetenv.install.plan import PlannedWheel
+    from aimetenv.install.prepare import Prepared
+    from aimetenv.install.smoke import StartedSmoke
+    from aimetenv.install.spec import InstallFlags
     from aimetenv.runner import Runner
-    from aimetenv.smoke import StartedSmoke
-    from aimetenv.spec import InstallFlags
-    from aimetenv.targets import EnvTarget
 
 VariantOpt = Annotated[
     Optional[str],
@@ -154,7 +154,7 @@ def install(  # one parameter per option
     """Install an AIMET release into a conda env or a venv, then check that it imports."""
     from pathlib import Path
 
-    from aimetenv.spec import InstallFlags
+    from aimetenv.install.spec import InstallFlags
 
     flags = InstallFlags(
         variant=variant, tag=tag, name=name, prefix=prefix, venv=venv, python=python,
@@ -165,7 +165,7 @@ def install(  # one parameter per option
         force=force, yes=yes,
     )  # fmt: skip
     if spec is not None:
-        from aimetenv.spec import load_spec
+        from aimetenv.install.spec import load_spec
 
         explicit = [field for field in flags.__dataclass_fields__ if _given(ctx, field)]
         flags = flags.with_spec(load_spec(Path(spec).expanduser().absolute()), explicit)
@@ -193,15 +193,20 @@ def _install(
     from pathlib import Path
 
     from aimetenv.catalog.lookup import find_release
+    from aimetenv.envs.targets import TargetRequest, check_path_argument
     from aimetenv.errors import UsageError
+    from aimetenv.install.inputs import (
+        load_user_catalog,
+        make_options,
+        parse_glibc,
+        parse_python_xy,
+    )
+    from aimetenv.install.prepare import InstallRequest, prepare
+    from aimetenv.install.receipt import receipt_path_in_env
     from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
-    from aimetenv.planning import load_user_catalog, make_options, parse_glibc, parse_python_xy
-    from aimetenv.prepare import InstallRequest, prepare
-    from aimetenv.receipt import receipt_path_in_env
     from aimetenv.render.console import make_consoles
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
-    from aimetenv.targets import TargetRequest, check_path_argument
 
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
@@ -284,9 +289,9 @@ def _install(
             echo=verbose > 0 and not quiet,
             early_smoke=hold.early,
         )
+    from aimetenv.install.reqsfiles import running_as_root
     from aimetenv.render.install import install_document, install_summary
     from aimetenv.render.jsonout import dumps
-    from aimetenv.reqsfiles import running_as_root
 
     root = running_as_root()
     if settings.json:
@@ -321,8 +326,8 @@ class _Holder:
         self.early: StartedSmoke | None = None
 
     def __call__(self, target: "EnvTarget") -> None:
-        from aimetenv.installer import lock_key, start_quick_smoke
-        from aimetenv.locks import env_lock
+        from aimetenv.install.execute import lock_key, start_quick_smoke
+        from aimetenv.install.locks import env_lock
 
         if self.dry_run:
             return
@@ -351,10 +356,10 @@ def _carry_out(  # the settings install needs, passed as one call
     """Announce the target, confirm a --recreate, then run the install."""
     import sys
 
-    from aimetenv.download import Downloader
-    from aimetenv.installer import install as run_install
+    from aimetenv.fetch.download import Downloader
+    from aimetenv.install.execute import install as run_install
+    from aimetenv.install.wheelhouse import WheelhouseFetcher
     from aimetenv.render.install import target_line
-    from aimetenv.wheelhouse import WheelhouseFetcher
 
     if talk:
         err.print(target_line(prepared))

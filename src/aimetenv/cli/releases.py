@@ -58,7 +58,7 @@ def releases(  # one parameter per option
     """
     from aimetenv.catalog.lookup import find_release
     from aimetenv.errors import UsageError
-    from aimetenv.planning import load_user_catalog
+    from aimetenv.install.inputs import load_user_catalog
     from aimetenv.render import catalogjson
     from aimetenv.render.console import make_consoles
     from aimetenv.render.human import release_detail, releases_table
@@ -98,14 +98,14 @@ def _refresh(
     github_api: Optional[str], pypi_url: Optional[str], *, allow_http: bool, json_output: bool,
     color: bool,
 ) -> int:  # fmt: skip
-    from aimetenv import refresh
+    from aimetenv.catalog import refresh
     from aimetenv.catalog.load import load_catalog
-    from aimetenv.download import HttpClient
+    from aimetenv.fetch.download import HttpClient
+    from aimetenv.fetch.urls import check_base_url
     from aimetenv.paths import overlay_path
     from aimetenv.render.console import make_consoles
     from aimetenv.render.downloads import refresh_document, refresh_text
     from aimetenv.render.jsonout import dumps
-    from aimetenv.urls import check_base_url
 
     api = check_base_url(
         github_api or refresh.DEFAULT_GITHUB_API, flag="--github-api", allow_http=allow_http
@@ -130,7 +130,7 @@ def _refresh(
 
 
 def _reset(*, json_output: bool, color: bool) -> int:
-    from aimetenv import refresh
+    from aimetenv.catalog import refresh
     from aimetenv.paths import overlay_path
     from aimetenv.render.console import make_consoles
     from aimetenv.render.downloads import reset_document, reset_text

@@ -45,8 +45,8 @@ def resolve(  # one parameter per option
     no_color: NoColorOpt = False,
 ) -> int:
     """Print the install plan: files or requirements in order, pip options, Python, exports."""
-    from aimetenv import resolver
-    from aimetenv.planning import load_user_catalog, resolver_inputs
+    from aimetenv.install import resolver
+    from aimetenv.install.inputs import load_user_catalog, resolver_inputs
     from aimetenv.render.console import make_consoles
     from aimetenv.render.human import plan_text
     from aimetenv.render.jsonout import dumps

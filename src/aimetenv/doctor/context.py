@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from aimetenv.doctor.elf import ElfCache
 from aimetenv.doctor.identify import aimet_distributions, identify
 from aimetenv.doctor.inspect import accelerator_hints
+from aimetenv.doctor.ldresolve import Loader, LoaderConfig, parse_ldconfig_output, read_ld_cache
 from aimetenv.doctor.model import ReleaseSummary
-from aimetenv.elf import ElfCache
 from aimetenv.errors import AimetenvError, UsageError
-from aimetenv.ldresolve import Loader, LoaderConfig, parse_ldconfig_output, read_ld_cache
 from aimetenv.runner import Command
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 
     from aimetenv.catalog.model import Catalog, Release, Variant
     from aimetenv.doctor.identify import AimetDist
-    from aimetenv.plan import InstallPlan
-    from aimetenv.receipt import Receipt
+    from aimetenv.envs.targets import EnvTarget, TargetRequest
+    from aimetenv.install.plan import InstallPlan
+    from aimetenv.install.receipt import Receipt
     from aimetenv.runner import Completed, Runner
-    from aimetenv.targets import EnvTarget, TargetRequest
 
 T = TypeVar("T")
 NVIDIA_VERSION_FILE = "/proc/driver/nvidia/version"
@@ -135,7 +135,7 @@ class DoctorContext:
     # -- the interpreter -------------------------------------------------------------------
 
     def _run_probe(self) -> ProbeOutcome:
-        from aimetenv.probing import run_probe  # noqa: PLC0415  # the probe text is read lazily
+        from aimetenv.envs.probe import run_probe  # noqa: PLC0415  # the probe text is read lazily
 
         if not self.target.python.exists():
             return ProbeOutcome(None, f"there is no interpreter at {self.target.python}")
@@ -200,7 +200,7 @@ class DoctorContext:
         return Path(prefix) if isinstance(prefix, str) and prefix else None
 
     def _read_receipt(self) -> Receipt | None:
-        from aimetenv.receipt import read_receipt  # noqa: PLC0415  # only when a receipt is read
+        from aimetenv.install.receipt import read_receipt  # noqa: PLC0415  # only when a receipt is read
 
         prefix = self.prefix()
         return None if prefix is None else read_receipt(prefix, self.state_dir)
@@ -280,8 +280,8 @@ class DoctorContext:
     def _plan(
         self, catalog: Catalog, tag: str, variant: str, source: Literal["github", "pypi"] | None
     ) -> tuple[InstallPlan | None, UsageError | None]:
-        from aimetenv.facts import facts_from_probe  # noqa: PLC0415  # only when a plan is made
-        from aimetenv.resolver import Options, Target, resolve  # noqa: PLC0415  # only when a plan is made
+        from aimetenv.envs.facts import facts_from_probe  # noqa: PLC0415  # only when a plan is made
+        from aimetenv.install.resolver import Options, Target, resolve  # noqa: PLC0415  # only when a plan is made
 
         options = Options(source=source or "auto")
         refusal: UsageError | None = None
@@ -417,12 +417,12 @@ def choose_target(
     """The environment doctor looks at (flags, conda, $VIRTUAL_ENV, last install, this Python)."""
     import shutil  # noqa: PLC0415  # only to look for conda on PATH
 
-    from aimetenv.conda import conda_info  # noqa: PLC0415  # only when a target is chosen
-    from aimetenv.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415  # only when a target is chosen
+    from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # only when a target is chosen
+    from aimetenv.envs.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415  # only when a target is chosen
 
     tool = find_conda(environ, shutil.which)
     last: EnvTarget | None = None
-    from aimetenv.receipt import read_last_install  # noqa: PLC0415  # JSON only
+    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
 
     record = read_last_install(state_dir)
     if record is not None and record.get("python"):

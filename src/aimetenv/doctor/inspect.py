@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from aimetenv.elf import ElfReadError, is_elf
+from aimetenv.doctor.elf import ElfReadError, is_elf
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from aimetenv.elf import ElfCache
+    from aimetenv.doctor.elf import ElfCache
 
 Build = Literal["cpu", "cuda"]
 AIMET_PACKAGES = ("aimet_common", "aimet_torch", "aimet_onnx", "aimet_tensorflow", "aimet_tf")

@@ -1,7 +1,7 @@
 """The programs ``--deep`` runs inside the target interpreter, and how their answers are read.
 
 A tiny quantization on the CPU, torch or onnx flavour (the imports and the libpymo load are the
-install smoke test's, ``aimetenv.smoke``). Each program prints one JSON document between two
+install smoke test's, ``aimetenv.install.smoke``). Each program prints one JSON document between two
 random cookie lines given on its command line, so whatever the imported packages print (AIMET
 prints warnings to stdout) cannot corrupt the answer. The programs run on Python 3.6 and newer.
 """

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from aimetenv.doctor.context import DoctorContext
-    from aimetenv.targets import EnvTarget
+    from aimetenv.envs.targets import EnvTarget
 
 FactValue = Union[str, int, float, bool, None, tuple[str, ...]]
 

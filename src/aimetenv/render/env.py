@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aimetenv.envexports import EnvExports
-    from aimetenv.hooks import HooksResult
-    from aimetenv.rcblock import FileUpdate
-    from aimetenv.targets import EnvTarget
+    from aimetenv.envs.targets import EnvTarget
+    from aimetenv.shellenv.exports import EnvExports
+    from aimetenv.shellenv.hooks import HooksResult
+    from aimetenv.shellenv.rcblock import FileUpdate
 
 ENV_SCHEMA = "aimetenv.env/1"
 

@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from aimetenv.urls import redact
+from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from aimetenv.catalog.model import Catalog, Release, Source, Variant
-    from aimetenv.commands import Action
-    from aimetenv.plan import InstallPlan
-    from aimetenv.targets import EnvTarget
+    from aimetenv.envs.targets import EnvTarget
+    from aimetenv.install.actions import Action
+    from aimetenv.install.plan import InstallPlan
 
 
 def releases_table(releases: Iterable[Release]) -> Table:

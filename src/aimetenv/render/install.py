@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from aimetenv.urls import redact
+from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
-    from aimetenv.commands import Action
-    from aimetenv.installer import InstallResult
-    from aimetenv.prepare import Prepared
+    from aimetenv.install.actions import Action
+    from aimetenv.install.execute import InstallResult
+    from aimetenv.install.prepare import Prepared
 
 INSTALL_SCHEMA = "aimetenv.install/1"
 DRY_RUN_SCHEMA = "aimetenv.dry-run/1"

@@ -13,7 +13,7 @@ ERROR_SCHEMA = "aimetenv.error/1"
 
 def dumps(document: dict[str, Any]) -> str:
     """The one JSON document, followed by a newline, with credentials in URLs hidden."""
-    from aimetenv.urls import redact  # noqa: PLC0415  # small; keeps this module import-free
+    from aimetenv.fetch.urls import redact  # noqa: PLC0415  # small; keeps this module import-free
 
     return redact(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 

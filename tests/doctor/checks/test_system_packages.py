@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.checks.system_packages import check_system_packages
 from aimetenv.doctor.model import Status
-from aimetenv.reqsfiles import running_as_root
+from aimetenv.install.reqsfiles import running_as_root
 from support.doctor_envs import add_distribution
 from support.envs import site_packages
 

@@ -13,9 +13,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aimetenv.doctor.elf import ElfReadError, newest_versions, version_key
 from aimetenv.doctor.inspect import aimet_package_dirs, module_origin, shared_objects
 from aimetenv.doctor.model import Check, CheckResult, Issue, Status, worst_issue
-from aimetenv.elf import ElfReadError, newest_versions, version_key
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.model import Check, CheckResult, Status
 from aimetenv.doctor.providers import provider_of
-from aimetenv.smoke import run_smoke
+from aimetenv.install.smoke import run_smoke
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext, ReleaseInfo
     from aimetenv.doctor.model import FactValue
-    from aimetenv.smoke import SmokeResult
+    from aimetenv.install.smoke import SmokeResult
 
 ID = "libpymo"
 _CANNOT_OPEN = re.compile(r"([\w.+-]+\.so[\w.]*): cannot open shared object file")

@@ -2,7 +2,7 @@
 
 Nothing is loaded or run: each object's DT_NEEDED, RPATH/RUNPATH and needed symbol versions
 are read with pyelftools and resolved the way ld.so would for the target interpreter's process
-(see ``aimetenv.ldresolve``). Each missing library is named with what usually provides it; each
+(see ``aimetenv.doctor.ldresolve``). Each missing library is named with what usually provides it; each
 symbol version the library that would really be loaded lacks (``GLIBCXX_3.4.29``) is named with
 the file that lacks it.
 """
@@ -14,15 +14,15 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aimetenv.doctor.elf import ElfReadError, newest_versions
 from aimetenv.doctor.inspect import aimet_package_dirs, shared_objects
 from aimetenv.doctor.model import Check, CheckResult, Status
 from aimetenv.doctor.providers import provider_of
-from aimetenv.elf import ElfReadError, newest_versions
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
+    from aimetenv.doctor.ldresolve import LoadAnalysis, MissingLibrary, VersionProblem
     from aimetenv.doctor.model import FactValue
-    from aimetenv.ldresolve import LoadAnalysis, MissingLibrary, VersionProblem
 
 ID = "native-libs"
 _RUNTIMES = ("libc.so.6", "libstdc++.so.6")

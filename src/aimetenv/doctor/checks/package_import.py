@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.inspect import module_origin
 from aimetenv.doctor.model import Check, CheckResult, Status
-from aimetenv.plan import SmokeSpec
-from aimetenv.smoke import run_smoke
+from aimetenv.install.plan import SmokeSpec
+from aimetenv.install.smoke import run_smoke
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
     from aimetenv.doctor.model import FactValue
-    from aimetenv.smoke import SmokeResult
+    from aimetenv.install.smoke import SmokeResult
 
 ID = "package-import"
 _CANDIDATES = ("aimet_torch", "aimet_onnx", "aimet_tensorflow")

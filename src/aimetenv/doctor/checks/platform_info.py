@@ -6,7 +6,7 @@ import platform
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.model import Check, CheckResult, Status
-from aimetenv.facts import host_glibc, parse_xy_tuple
+from aimetenv.envs.facts import host_glibc, parse_xy_tuple
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext

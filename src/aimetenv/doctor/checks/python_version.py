@@ -11,7 +11,7 @@ from packaging.version import Version
 
 from aimetenv.doctor.inspect import aimet_package_dirs, shared_objects
 from aimetenv.doctor.model import Check, CheckResult, Status
-from aimetenv.resolver import describe_python
+from aimetenv.install.resolver import describe_python
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext

@@ -2,7 +2,7 @@
 
 AIMET 1.x wheels (and aimet-onnx 2.0.0) ship these lists in ``<pkg>/bin``; the install docs fed
 them to ``xargs apt-get --assume-yes install``. Finding and reading them (literal ``-y`` tokens
-and all) and asking dpkg is ``aimetenv.reqsfiles``' job, shared with ``install --with-reqs``.
+and all) and asking dpkg is ``aimetenv.install.reqsfiles``' job, shared with ``install --with-reqs``.
 The Python interpreter packages they name (``python3.6``, ``python3.10-dev``) are left out here:
 the environment's own interpreter stands in for them.
 """
@@ -14,7 +14,12 @@ import re
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.model import Check, CheckResult, Status
-from aimetenv.reqsfiles import check_deb_files, find_reqs_files, running_as_root, wanted_names
+from aimetenv.install.reqsfiles import (
+    check_deb_files,
+    find_reqs_files,
+    running_as_root,
+    wanted_names,
+)
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext

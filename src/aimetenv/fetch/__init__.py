@@ -1,0 +1,1 @@
+"""Fetching files over HTTP: the URL rules and resumable, checked downloads."""

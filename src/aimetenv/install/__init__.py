@@ -1,0 +1,1 @@
+"""Installing AIMET: the plan, the resolver, preparing and carrying out an install, its receipt."""

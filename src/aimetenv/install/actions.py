@@ -1,0 +1,345 @@
+"""The exact commands an install runs, built from a plan and a target. Pure.
+
+``install --dry-run`` prints this list; ``install`` carries out the same list, so what the dry run
+shows is what happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from aimetenv.envs.targets import EnvTarget
+    from aimetenv.install.plan import InstallPlan, PlannedWheel, Step
+
+Installer = Literal["pip", "uv"]
+ActionKind = Literal[
+    "create-env",
+    "check-url",
+    "download",
+    "pip",
+    "reqs-pip",
+    "reqs-deb",
+    "compile",
+    "smoke",
+    "receipt",
+]
+
+#: Byte-compiles the target's site-packages in parallel on every core, as pip would have done
+#: file by file on one had it not been given ``--no-compile``. Files that cannot be compiled for
+#: this Python (test files of newer syntax, say) are listed and skipped, as pip skips them; the
+#: exit status is non-zero only when the compiling itself broke. Runs on Python 3.6 and later.
+COMPILE_CODE = (
+    "import compileall, sysconfig; "
+    "[compileall.compile_dir(d, maxlevels=99, quiet=1, workers=0) "
+    'for d in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")})]'
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing install does, in order."""
+
+    kind: ActionKind
+    description: str
+    argv: tuple[str, ...] = ()
+    url: str | None = None
+    path: str | None = None
+    condition: str | None = None
+    step: Step | None = None
+
+    def display(self) -> str:
+        """The command line, shell-quoted, or what is fetched where; credentials hidden."""
+        from aimetenv.fetch.urls import redact  # noqa: PLC0415  # display only
+
+        return redact(self._display())
+
+    def _display(self) -> str:
+        import shlex  # noqa: PLC0415  # display only
+
+        if self.argv:
+            return " ".join(shlex.quote(a) for a in self.argv)
+        shown = {
+            "check-url": f"HEAD {self.url}",
+            "download": f"GET {self.url} -> {self.path}",
+            "receipt": f"write {self.path}",
+            "reqs-pip": f"pip install -r each of {self.path}",
+            "reqs-deb": f"dpkg-query -W -f='${{Status}}' <package> for each package in {self.path}",
+        }
+        return shown.get(self.kind, "")
+
+
+def create_env_argv(
+    target: EnvTarget, python_xy: str, base_interpreter: Path | None, *, clear: bool = False
+) -> tuple[str, ...]:
+    """The command that creates the target environment with Python ``python_xy``.
+
+    ``clear``: the venv exists and is rebuilt (``--recreate``); conda replaces an existing prefix
+    on its own when ``--yes`` is given.
+    """
+    if target.kind == "conda":
+        if target.conda is None or target.prefix is None:
+            msg = "a conda target needs a conda executable and a prefix"
+            raise ValueError(msg)
+        where = (
+            ("--name", target.name)
+            if target.name and target.reason == "--name given"
+            else ("--prefix", str(target.prefix))
+        )
+        return (target.conda.exe, "create", "--yes", *where, f"python={python_xy}")
+    if target.kind == "venv":
+        if base_interpreter is None or target.prefix is None:
+            msg = "a venv target needs a base interpreter and a prefix"
+            raise ValueError(msg)
+        flags = ("--clear",) if clear else ()
+        return (str(base_interpreter), "-m", "venv", *flags, str(target.prefix))
+    msg = "an interpreter target is never created"
+    raise ValueError(msg)
+
+
+def pip_argv(
+    python: Path,
+    requirements: tuple[str, ...],
+    pip_args: tuple[str, ...],
+    *,
+    installer: Installer = "pip",
+    uv: str | None = None,
+    action: Literal["install", "uninstall"] = "install",
+    no_compile: bool = False,
+) -> tuple[str, ...]:
+    """``<python> -m pip install --no-input ...``, or the uv equivalent.
+
+    ``no_compile``: pip leaves byte-compiling to the ``compile`` action that follows.
+    """
+    if installer == "uv":
+        renamed = {"-f": "--find-links", "--force-reinstall": "--reinstall"}
+        translated = tuple(renamed.get(a, a) for a in pip_args)
+        verb = ("uninstall",) if action == "uninstall" else ("install",)
+        return (uv or "uv", "pip", *verb, "--python", str(python), *requirements, *translated)
+    if action == "uninstall":
+        return (str(python), "-m", "pip", "uninstall", "--yes", *requirements)
+    flags = ("--no-input", "--no-compile") if no_compile else ("--no-input",)
+    return (str(python), "-m", "pip", "install", *flags, *requirements, *pip_args)
+
+
+def compiles_after_pip(target: EnvTarget, installer: Installer) -> bool:
+    """Whether pip is told ``--no-compile`` and the site-packages compiled on every core after.
+
+    Only in an environment of its own (a venv or conda env), whose site-packages aimetenv may
+    walk; uv does not byte-compile by default and is left to its own default.
+    """
+    return installer == "pip" and target.kind in ("venv", "conda")
+
+
+def install_actions(  # each argument is one independent input of the plan
+    plan: InstallPlan,
+    target: EnvTarget,
+    *,
+    base_interpreter: Path | None,
+    wheel_path: Callable[[PlannedWheel], Path],
+    installer: Installer = "pip",
+    uv: str | None = None,
+    receipt_path: Path | None = None,
+    recreate: bool = False,
+    with_reqs: bool = False,
+    pillow_simd: bool = False,
+    force: bool = False,
+) -> list[Action]:
+    """Everything install does for this plan and target, in order.
+
+    Release-host files are asked for and fetched first, so that a missing or damaged file stops
+    the install before the environment is created or changed.
+    """
+    actions: list[Action] = []
+    no_compile = compiles_after_pip(target, installer)
+    for wheel in plan.wheels:
+        path = wheel_path(wheel)
+        if wheel.check_exists:
+            actions.append(
+                Action(
+                    "check-url",
+                    f"ask the release host whether {wheel.filename} exists ({wheel.confidence} name)",
+                    url=wheel.url,
+                    condition="only if the file is not already downloaded",
+                )
+            )
+        actions.append(
+            Action(
+                "download",
+                f"download {wheel.filename} (resumable, sha256 recorded and checked)",
+                url=wheel.url,
+                path=str(path),
+            )
+        )
+    if not target.exists:
+        argv = create_env_argv(target, plan.python_for_new_env, base_interpreter, clear=recreate)
+        actions.append(
+            Action(
+                "create-env", f"create {target.label} with Python {plan.python_for_new_env}", argv
+            )
+        )
+    for step in plan.steps:
+        if step.kind == "pip-bound":
+            if installer == "uv":
+                continue
+            actions.append(
+                Action(
+                    "pip",
+                    step.description,
+                    pip_argv(
+                        target.python, step.requirements, step.pip_args, no_compile=no_compile
+                    ),
+                    condition=f"only if pip is outside {plan.pip_bound}",
+                    step=step,
+                )
+            )
+            continue
+        requirements = (
+            (str(wheel_path(step.wheel)),) if step.wheel is not None else step.requirements
+        )
+        actions.append(
+            Action(
+                "pip",
+                step.description,
+                pip_argv(
+                    target.python,
+                    requirements,
+                    step.pip_args,
+                    installer=installer,
+                    uv=uv,
+                    action="uninstall" if step.kind == "uninstall" else "install",
+                    no_compile=no_compile,
+                ),
+                step=step,
+            )
+        )
+    if force and target.exists and not recreate:
+        actions.extend(
+            _reinstall_actions(
+                plan, target, wheel_path, installer=installer, uv=uv, no_compile=no_compile
+            )
+        )
+    if with_reqs:
+        actions.extend(_reqs_actions(plan))
+    if pillow_simd:
+        actions.extend(
+            _pillow_simd_actions(target, installer=installer, uv=uv, no_compile=no_compile)
+        )
+    if no_compile:
+        actions.append(
+            Action(
+                "compile",
+                "byte-compile the installed packages on every core (what pip does on one)",
+                (str(target.python), "-c", COMPILE_CODE),
+            )
+        )
+    packages = ", ".join(plan.smoke.packages)
+    smoke = (
+        f"import {packages} and load {plan.smoke.native} natively in the target"
+        if plan.smoke.native
+        else f"import {packages} in the target (a pure-Python build: no libpymo expected)"
+    )
+    actions.append(Action("smoke", smoke))
+    if receipt_path is not None:
+        actions.append(Action("receipt", "write the install receipt", path=str(receipt_path)))
+    return actions
+
+
+def _reinstall_actions(
+    plan: InstallPlan,
+    target: EnvTarget,
+    wheel_path: Callable[[PlannedWheel], Path],
+    *,
+    installer: Installer,
+    uv: str | None,
+    no_compile: bool,
+) -> list[Action]:
+    """``--force`` on an existing env: each AIMET step again, in place and without its deps."""
+    actions = []
+    for step in plan.steps:
+        if step.kind not in ("wheel", "requirement"):
+            continue
+        what = (str(wheel_path(step.wheel)),) if step.wheel is not None else step.requirements
+        name = step.wheel.filename if step.wheel is not None else " ".join(step.requirements)
+        argv = pip_argv(
+            target.python,
+            what,
+            (*step.pip_args, "--force-reinstall", "--no-deps"),
+            installer=installer,
+            uv=uv,
+            no_compile=no_compile,
+        )
+        actions.append(Action("pip", f"reinstall {name} in place (--force)", argv, step=step))
+    return actions
+
+
+def reqs_find_links(plan: InstallPlan) -> tuple[str, ...]:
+    """The find-links options of the plan's wheel steps, for the reqs_pip files' torch pins."""
+    for step in plan.steps:
+        if step.kind == "wheel" and step.pip_args:
+            return step.pip_args
+    return ()
+
+
+def _reqs_actions(plan: InstallPlan) -> list[Action]:
+    from aimetenv.install.reqsfiles import reqs_glob, wanted_names  # noqa: PLC0415  # only for --with-reqs
+
+    names = wanted_names(plan.variant)
+    links = reqs_find_links(plan)
+    extra = f" with {' '.join(links)}" if links else ""
+    return [
+        Action(
+            "reqs-pip",
+            f"install the reqs_pip_*.txt files the wheels ship ({', '.join(names)}){extra}",
+            path=reqs_glob("pip", names),
+        ),
+        Action(
+            "reqs-deb",
+            "check the packages of the reqs_deb_*.txt files and print the apt-get line for the "
+            "missing ones (never run)",
+            path=reqs_glob("deb", names),
+        ),
+    ]
+
+
+def _pillow_simd_actions(
+    target: EnvTarget, *, installer: Installer, uv: str | None, no_compile: bool
+) -> list[Action]:
+    return [
+        Action(
+            "pip",
+            "remove Pillow, which Pillow-SIMD replaces",
+            pip_argv(
+                target.python, ("pillow",), (), installer=installer, uv=uv, action="uninstall"
+            ),
+        ),
+        Action(
+            "pip",
+            "install Pillow-SIMD in place of Pillow",
+            pip_argv(
+                target.python,
+                ("pillow-simd",),
+                (),
+                installer=installer,
+                uv=uv,
+                no_compile=no_compile,
+            ),
+        ),
+    ]
+
+
+__all__ = [
+    "COMPILE_CODE",
+    "Action",
+    "ActionKind",
+    "Installer",
+    "compiles_after_pip",
+    "create_env_argv",
+    "install_actions",
+    "pip_argv",
+    "reqs_find_links",
+]

@@ -1,0 +1,340 @@
+"""Everything install decides before it changes anything: target, interpreter, plan, commands.
+
+``install --dry-run`` prints the result; ``install`` carries it out. Every refusal here happens
+before a download or an environment change, with a one-line reason (exit code 2).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aimetenv.catalog.lookup import find_release, find_variant
+from aimetenv.catalog.names import parse_wheel_name
+from aimetenv.envs.conda import conda_info
+from aimetenv.envs.facts import TargetFacts, facts_from_probe, parse_xy_tuple
+from aimetenv.envs.interpreters import interpreter_candidates, safe_listdir
+from aimetenv.envs.probe import run_probe
+from aimetenv.envs.targets import (
+    CondaInfo,
+    EnvTarget,
+    TargetRequest,
+    check_path_argument,
+    choose_install_target,
+    find_conda,
+)
+from aimetenv.errors import UsageError
+from aimetenv.install.actions import Action, Installer, install_actions
+from aimetenv.install.resolver import Options, PythonMismatchError, Target, resolve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from aimetenv.catalog.model import Catalog
+    from aimetenv.install.plan import InstallPlan, PlannedWheel
+    from aimetenv.runner import Runner
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    """What the user asked ``install`` (or ``install --dry-run``) to do."""
+
+    variant: str
+    tag: str
+    target: TargetRequest
+    options: Options
+    python_version: tuple[int, int] | None = None
+    interpreter: str | None = None
+    recreate: bool = False
+    glibc: tuple[int, int] | None = None
+    installer: Installer = "pip"
+    wheel_dir: Path | None = None
+    with_reqs: bool = False
+    pillow_simd: bool = False
+    force: bool = False
+    """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The decisions: where, with which interpreter, which plan, which commands."""
+
+    plan: InstallPlan
+    target: EnvTarget
+    base_interpreter: Path | None
+    base_interpreter_origin: str | None
+    target_facts: dict[str, Any] | None
+    """The probe of the existing target (None for a new or recreated environment)."""
+    actions: tuple[Action, ...]
+    recreate: bool
+    installer: Installer = "pip"
+    uv: str | None = None
+
+    @property
+    def prefix(self) -> Path:
+        """The environment's prefix: the target's, or the probed ``sys.prefix`` of ``--python``."""
+        return _prefix_of(self.target, self.target_facts)
+
+
+def _prefix_of(target: EnvTarget, probed: dict[str, Any] | None) -> Path:
+    if target.prefix is not None:
+        return target.prefix
+    prefix = (probed or {}).get("prefix")
+    return Path(prefix) if isinstance(prefix, str) and prefix else target.python.parent
+
+
+def _confirm_interpreter(
+    runner: Runner, xy: str, candidates: list[tuple[Path, str]]
+) -> tuple[Path, str, dict[str, Any]] | None:
+    for path, origin in candidates:
+        if not path.exists():
+            continue
+        try:
+            data = run_probe(runner, path)
+        except UsageError:
+            continue
+        version = data.get("version") or []
+        if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004  # X.Y: two parts
+            # The interpreter's own path, not a launcher: a pyenv shim picks its Python from the
+            # working directory and $PYENV_VERSION, so it may not be the one just probed.
+            executable = data.get("executable")
+            real = Path(executable) if isinstance(executable, str) and executable else path
+            return (real if real.exists() else path), origin, data
+    return None
+
+
+def find_base_interpreter(
+    runner: Runner,
+    xy: str,
+    *,
+    explicit: str | None,
+    environ: Mapping[str, str],
+    which: Callable[[str], str | None] = shutil.which,
+) -> tuple[Path, str, dict[str, Any]]:
+    """A real Python ``xy`` to build a venv from, confirmed by running it; exit 2 when none."""
+    if explicit is not None:
+        path = check_path_argument(explicit, "--interpreter")
+        found = _confirm_interpreter(runner, xy, [(path, "--interpreter")])
+        if found is None:
+            raise UsageError(
+                f"--interpreter {explicit[:60]} is not a working Python {xy}",
+                hint=f"Pass the path of a Python {xy} executable.",
+                code="interpreter-mismatch",
+            )
+        return found
+    candidates = interpreter_candidates(xy, environ=environ, which=which, listdir=safe_listdir)
+    found = _confirm_interpreter(runner, xy, candidates)
+    if found is None:
+        raise UsageError(
+            f"no Python {xy} interpreter found (looked for python{xy} on PATH and in "
+            f"$PYENV_ROOT/versions/{xy}.*)",
+            hint=f"Install one ('pyenv install {xy}'), pass --interpreter PATH, or use conda.",
+            code="no-interpreter",
+        )
+    return found
+
+
+def _default_name(catalog: Catalog, request: InstallRequest) -> str:
+    release = find_release(catalog, request.tag)
+    variant = find_variant(catalog, release, request.variant)
+    return f"aimet-{variant.id}-{release.tag}"
+
+
+def prepare(  # the inputs of one decision, each injected for testing
+    catalog: Catalog,
+    request: InstallRequest,
+    runner: Runner,
+    *,
+    environ: Mapping[str, str] | None = None,
+    venvs_dir: Path,
+    wheel_path: Callable[[PlannedWheel], Path],
+    receipt_path: Callable[[Path], Path | None] = lambda _p: None,
+    uv: str | None = None,
+    on_target: Callable[[EnvTarget], None] | None = None,
+) -> Prepared:
+    """Decide everything for an install; refuse early with a one-line reason.
+
+    ``receipt_path`` maps the environment's prefix to where its receipt will be written.
+    ``on_target`` is called as soon as the target is known, before it is probed: ``install``
+    takes the environment's lock there, so a second install never looks at a half-made env.
+    """
+    env = dict(os.environ if environ is None else environ)
+    default_name = _default_name(catalog, request)
+    tool = find_conda(env, shutil.which)
+    cached: list[CondaInfo | None] = []
+
+    def info() -> CondaInfo | None:
+        if not cached:
+            cached.append(None if tool is None else conda_info(runner, tool))
+        return cached[0]
+
+    target = choose_install_target(
+        request.target,
+        environ=env,
+        conda=tool,
+        conda_info=info,
+        default_name=default_name,
+        venvs_dir=venvs_dir,
+        exists=lambda p: p.exists(),
+    )
+    if on_target is not None:
+        on_target(target)
+    _check_target(target)
+    recreate = request.recreate and target.exists and target.kind != "python"
+    if recreate:
+        _check_recreate(target)
+    probed: dict[str, Any] | None = None
+    if target.exists and not recreate:
+        probed = run_probe(runner, target.python)
+        facts = facts_from_probe(probed)
+        plan = _resolve_existing(catalog, request, facts, target)
+        base: tuple[Path, str, dict[str, Any]] | None = None
+    else:
+        first = resolve(
+            catalog,
+            request.variant,
+            request.tag,
+            Target(python=request.python_version, glibc=request.glibc),
+            request.options,
+        )
+        xy = (
+            first.python_for_new_env
+            if request.python_version is None
+            else (f"{request.python_version[0]}.{request.python_version[1]}")
+        )
+        if request.python_version is None and first.python_specifier is None:
+            xy = first.target.python_xy
+        if target.kind == "venv":
+            base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
+            machine = Target(facts=facts_from_probe(base[2]), glibc=request.glibc)
+        else:
+            base = None
+            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=request.glibc)
+        plan = resolve(catalog, request.variant, request.tag, machine, request.options)
+        if plan.python_for_new_env != xy:
+            plan = replace(plan, python_for_new_env=xy)
+    if request.wheel_dir is not None:
+        plan = _from_wheelhouse(plan, request.wheel_dir)
+    if request.installer == "uv":
+        _check_uv(plan, uv)
+    effective = target if not recreate else _as_new(target)
+    actions = install_actions(
+        plan,
+        effective,
+        base_interpreter=None if base is None else base[0],
+        wheel_path=wheel_path,
+        installer=request.installer,
+        uv=uv,
+        receipt_path=receipt_path(_prefix_of(target, probed)),
+        recreate=recreate,
+        with_reqs=request.with_reqs,
+        pillow_simd=request.pillow_simd,
+        force=request.force,
+    )
+    return Prepared(
+        plan=plan,
+        target=target,
+        base_interpreter=None if base is None else base[0],
+        base_interpreter_origin=None if base is None else base[1],
+        target_facts=probed,
+        actions=tuple(actions),
+        recreate=recreate,
+        installer=request.installer,
+        uv=uv,
+    )
+
+
+def _as_new(target: EnvTarget) -> EnvTarget:
+    return replace(target, reason=target.reason + "; recreated (--recreate)", exists=False)
+
+
+def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
+    """Every pip call of the plan pointed at the wheelhouse (its manifest says how)."""
+    from aimetenv.install.wheelhouse import offline_plan, read_manifest  # noqa: PLC0415  # --wheel-dir only
+
+    manifest = read_manifest(folder)
+    return offline_plan(plan, folder, dependencies=manifest.dependencies)
+
+
+def _check_target(target: EnvTarget) -> None:
+    if target.kind == "python" and not target.exists:
+        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
+    if target.kind == "venv" and target.prefix is not None and not target.exists:
+        _check_venv_location(target.prefix)
+    if target.kind == "conda" and target.conda is None and not target.exists:
+        raise UsageError(
+            f"{target.label} does not exist, and no conda, mamba or micromamba was found to "
+            "create it",
+            hint="Install Miniforge, or use --venv PATH for a plain venv.",
+            code="no-conda",
+        )
+
+
+def _check_recreate(target: EnvTarget) -> None:
+    prefix = target.prefix
+    if target.kind == "venv" and prefix is not None and not (prefix / "pyvenv.cfg").is_file():
+        raise UsageError(
+            f"--recreate: {prefix} is not a venv (no pyvenv.cfg); aimetenv will not clear it",
+            hint="Choose the path of a venv, or a new path.",
+            code="bad-venv",
+        )
+    if target.kind == "conda" and target.conda is None:
+        raise UsageError(
+            f"--recreate: {target.label} can only be rebuilt with conda, and none was found",
+            hint="Install Miniforge, or use --venv PATH for a plain venv.",
+            code="no-conda",
+        )
+
+
+def _check_venv_location(prefix: Path) -> None:
+    if prefix.exists() and not prefix.is_dir():
+        raise UsageError(f"--venv {prefix} exists and is not a directory", code="bad-venv")
+    if prefix.is_dir() and any(prefix.iterdir()) and not (prefix / "pyvenv.cfg").exists():
+        raise UsageError(
+            f"{prefix} is a non-empty directory that is not a venv; aimetenv will not write into it",
+            hint="Choose an empty or new path for --venv.",
+            code="bad-venv",
+        )
+
+
+def _resolve_existing(
+    catalog: Catalog, request: InstallRequest, facts: TargetFacts, target: EnvTarget
+) -> InstallPlan:
+    try:
+        return resolve(
+            catalog,
+            request.variant,
+            request.tag,
+            Target(facts=facts, glibc=request.glibc),
+            request.options,
+        )
+    except PythonMismatchError as error:
+        if target.kind == "python":
+            raise
+        raise UsageError(
+            f"{target.label} has Python {error.have}, but {error.label} needs Python {error.needed}",
+            hint="Pass --recreate to rebuild it with the right Python, or choose another target.",
+            code="python-mismatch",
+        ) from None
+
+
+def _check_uv(plan: InstallPlan, uv: str | None) -> None:
+    if uv is None:
+        raise UsageError(
+            "--installer uv was asked for, but uv is not on PATH",
+            hint="Install uv (pip install uv) or leave out --installer.",
+            code="no-uv",
+        )
+    legacy = [w.filename for w in plan.wheels if not parse_wheel_name(w.filename).pep440]
+    if legacy:
+        raise UsageError(
+            f"uv cannot install {legacy[0]}: its version is not PEP 440",
+            hint="Use the default installer (pip) for this release.",
+            code="uv-unsupported",
+        )
+
+
+__all__ = ["InstallRequest", "Prepared", "find_base_interpreter", "prepare"]

@@ -1,0 +1,166 @@
+"""Which environment install, doctor and env act on, and the reason they give. Pure decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aimetenv.envs.targets import (
+    CondaInfo,
+    CondaTool,
+    EnvTarget,
+    TargetRequest,
+    check_conda_name,
+    check_path_argument,
+    choose_check_target,
+    choose_install_target,
+    conda_prefix_for,
+    find_conda,
+)
+from aimetenv.errors import UsageError
+
+ROOT = Path("/opt/conda")
+INFO = CondaInfo(root_prefix=ROOT, envs_dirs=(ROOT / "envs",), envs=(ROOT, ROOT / "envs/old"))
+CONDA = CondaTool("/opt/conda/bin/conda", "conda", "$CONDA_EXE")
+VENVS = Path("/data/aimetenv/envs")
+NAME = "aimet-torch-cpu-1.16.2.py37"
+
+
+def install_target(
+    request: TargetRequest,
+    environ: dict[str, str] | None = None,
+    *,
+    conda: CondaTool | None = None,
+    info: CondaInfo | None = INFO,
+    existing: tuple[Path, ...] = (),
+) -> EnvTarget:
+    return choose_install_target(
+        request,
+        environ=environ or {},
+        conda=conda,
+        conda_info=lambda: info,
+        default_name=NAME,
+        venvs_dir=VENVS,
+        exists=lambda p: p in existing,
+    )
+
+
+def test_explicit_flags_win_and_say_so() -> None:
+    venv = install_target(TargetRequest(venv="/w/env"), {"CONDA_PREFIX": "/opt/conda/envs/x"})
+    assert (venv.kind, venv.prefix, venv.reason) == ("venv", Path("/w/env"), "--venv given")
+    assert venv.python == Path("/w/env/bin/python")
+    assert not venv.exists
+    prefix = install_target(TargetRequest(prefix="/w/c"), conda=CONDA)
+    assert (prefix.kind, prefix.prefix, prefix.reason) == ("conda", Path("/w/c"), "--prefix given")
+    named = install_target(TargetRequest(name="old"), conda=CONDA)
+    assert (named.prefix, named.name, named.reason) == (ROOT / "envs/old", "old", "--name given")
+    fresh = install_target(TargetRequest(name="new"), conda=CONDA)
+    assert fresh.prefix == ROOT / "envs/new"
+    python = install_target(
+        TargetRequest(python="/usr/bin/python3"), existing=(Path("/usr/bin/python3"),)
+    )
+    assert (python.kind, python.exists, python.label) == (
+        "python",
+        True,
+        "interpreter /usr/bin/python3",
+    )
+
+
+def test_two_target_flags_are_refused() -> None:
+    with pytest.raises(UsageError, match="choose one target: --name and --venv"):
+        install_target(TargetRequest(name="a", venv="/b"), conda=CONDA)
+
+
+def test_the_active_conda_env_is_used_but_never_base() -> None:
+    active = install_target(
+        TargetRequest(),
+        {"CONDA_PREFIX": "/opt/conda/envs/work", "CONDA_DEFAULT_ENV": "work"},
+        conda=CONDA,
+        existing=(Path("/opt/conda/envs/work/bin/python"),),
+    )
+    assert (active.kind, active.prefix, active.name) == ("conda", ROOT / "envs/work", "work")
+    assert active.reason == "the active conda env ($CONDA_PREFIX)"
+    assert active.exists
+    for environ in (
+        {"CONDA_PREFIX": str(ROOT), "CONDA_DEFAULT_ENV": "base"},
+        {"CONDA_PREFIX": str(ROOT), "CONDA_ROOT": str(ROOT)},
+        {"CONDA_PREFIX": str(ROOT)},  # conda info --json names it the root prefix
+    ):
+        chosen = install_target(TargetRequest(), environ, conda=CONDA)
+        assert chosen.prefix == ROOT / "envs" / NAME
+        assert chosen.reason.startswith("a new conda env named after the variant and tag")
+
+
+def test_default_is_a_named_conda_env_when_conda_exists_else_a_venv() -> None:
+    conda = install_target(TargetRequest(), conda=CONDA)
+    assert (conda.kind, conda.name, conda.prefix) == ("conda", NAME, ROOT / "envs" / NAME)
+    assert "(conda found by $CONDA_EXE)" in conda.reason
+    venv = install_target(TargetRequest())
+    assert (venv.kind, venv.prefix) == ("venv", VENVS / NAME)
+    assert (
+        venv.reason
+        == "a new venv named after the variant and tag (no conda, mamba or micromamba found)"
+    )
+
+
+def test_name_needs_conda_and_a_sane_name() -> None:
+    with pytest.raises(UsageError, match="needs conda, mamba or micromamba"):
+        install_target(TargetRequest(name="x"))
+    for bad in ("../x", "a b", "", "-x", "x" * 101):
+        with pytest.raises(UsageError, match="invalid conda environment name"):
+            check_conda_name(bad)
+    assert check_conda_name("aimet-torch_cpu.1+x") == "aimet-torch_cpu.1+x"
+
+
+def test_conda_info_failure_is_explained() -> None:
+    with pytest.raises(UsageError, match="conda info --json"):
+        conda_prefix_for("x", None)
+    with pytest.raises(UsageError, match="no environment directories"):
+        conda_prefix_for("x", CondaInfo(ROOT, (), ()))
+    assert conda_prefix_for("base", INFO) == ROOT
+
+
+def test_paths_with_newlines_are_refused() -> None:
+    for bad in ("", "  ", "a\nb", "a\x00b"):
+        with pytest.raises(UsageError, match="without newlines"):
+            check_path_argument(bad, "--venv")
+    assert check_path_argument("~/x", "--venv") == Path.home() / "x"
+
+
+def test_find_conda_order() -> None:
+    which = {"conda": "/usr/bin/conda", "micromamba": "/usr/bin/micromamba"}.get
+    assert find_conda({"MAMBA_EXE": "/m/bin/mamba"}, which) == CondaTool(
+        "/m/bin/mamba", "mamba", "$MAMBA_EXE"
+    )
+    assert find_conda({}, which) == CondaTool("/usr/bin/conda", "conda", "conda on PATH")
+    assert find_conda({}, {"micromamba": "/x/micromamba"}.get) == CondaTool(
+        "/x/micromamba", "micromamba", "micromamba on PATH"
+    )
+    assert find_conda({}, lambda _name: None) is None
+
+
+def test_check_target_order() -> None:
+    def check(environ: dict[str, str], last: EnvTarget | None = None) -> EnvTarget:
+        return choose_check_target(
+            TargetRequest(),
+            environ=environ,
+            conda=None,
+            conda_info=lambda: None,
+            last_installed=last,
+            current_python=Path("/usr/bin/python3"),
+            exists=lambda _p: True,
+        )
+
+    assert check({"CONDA_PREFIX": "/c", "CONDA_DEFAULT_ENV": "c"}).reason.startswith(
+        "the active conda"
+    )
+    assert check({"VIRTUAL_ENV": "/v"}).reason == "the active venv ($VIRTUAL_ENV)"
+    base = {"CONDA_PREFIX": "/base", "CONDA_DEFAULT_ENV": "base"}
+    assert check({**base, "VIRTUAL_ENV": "/v"}).prefix == Path("/v")  # a venv on top of base
+    assert check(base).kind == "python"  # base is never chosen by default
+    last = EnvTarget(
+        "venv", Path("/l/bin/python"), "the env aimetenv installed last", prefix=Path("/l")
+    )
+    assert check({}, last) == last
+    assert check({}).kind == "python"

@@ -1,0 +1,242 @@
+"""The exact commands install runs (and --dry-run prints), built from real plans of the catalog."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from aimetenv.catalog.load import load_catalog
+from aimetenv.envs.targets import CondaTool, EnvTarget
+from aimetenv.install.actions import (
+    COMPILE_CODE,
+    create_env_argv,
+    install_actions,
+    pip_argv,
+    reqs_find_links,
+)
+from aimetenv.install.resolver import Options, Target, resolve
+
+if TYPE_CHECKING:
+    from aimetenv.install.actions import Installer
+    from aimetenv.install.plan import InstallPlan, PlannedWheel
+
+CATALOG = load_catalog()
+HOST = Target(glibc=(2, 36), machine="x86_64")
+PREFIX = Path("/envs/aimet")
+BASE = Path("/py/3.7/bin/python3.7")
+CACHE = Path("/cache/wheels")
+CONDA = CondaTool("/opt/conda/bin/conda", "conda", "$CONDA_EXE")
+
+
+def legacy_plan() -> InstallPlan:
+    return resolve(
+        CATALOG,
+        "torch-cpu",
+        "1.16.2.py37",
+        HOST,
+        Options(mirror="http://127.0.0.1:9", torch_find_links="http://127.0.0.1:9/links/"),
+    )
+
+
+def modern_plan() -> InstallPlan:
+    return resolve(CATALOG, "onnx-cpu", "2.42.0", HOST)
+
+
+def new_venv() -> EnvTarget:
+    return EnvTarget("venv", PREFIX / "bin" / "python", "--venv given", prefix=PREFIX, exists=False)
+
+
+def wheel_path(wheel: PlannedWheel) -> Path:
+    return CACHE / "1.16.2.py37" / wheel.filename
+
+
+def test_legacy_actions_fetch_first_then_create_then_pip_in_plan_order() -> None:
+    plan = legacy_plan()
+    actions = install_actions(
+        plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path, receipt_path=Path("/r")
+    )
+    kinds = [a.kind for a in actions]
+    assert kinds == [
+        *["check-url", "download"] * 3,
+        "create-env",
+        "pip",
+        "pip",
+        "pip",
+        "pip",
+        "compile",
+        "smoke",
+        "receipt",
+    ]
+    assert actions[6].argv == (str(BASE), "-m", "venv", str(PREFIX))
+    bound = actions[7]
+    assert bound.step is not None
+    assert bound.step.kind == "pip-bound"
+    assert bound.argv == (
+        str(PREFIX / "bin/python"),
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--no-compile",
+        "pip<24.1",
+    )
+    assert bound.condition == "only if pip is outside <24.1"
+    installs = [a.argv for a in actions[8:11]]
+    files = [w.filename for w in plan.wheels]
+    assert [argv[6] for argv in installs] == [str(CACHE / "1.16.2.py37" / f) for f in files]
+    assert installs[1][-2:] == ("-f", "http://127.0.0.1:9/links/")
+    assert actions[0].url == plan.wheels[0].url
+    assert actions[1].path == str(CACHE / "1.16.2.py37" / files[0])
+    assert actions[-1].display() == "write /r"
+
+
+def test_every_pip_call_is_env_python_dash_m_pip_install_no_input_no_compile() -> None:
+    for plan in (legacy_plan(), modern_plan()):
+        actions = install_actions(plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path)
+        for action in actions:
+            if action.kind == "pip":
+                assert action.argv[:6] == (
+                    str(PREFIX / "bin/python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-input",
+                    "--no-compile",
+                )
+
+
+def test_the_env_is_compiled_once_after_every_pip_step_in_its_own_python() -> None:
+    actions = install_actions(
+        modern_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
+    )
+    assert [a.kind for a in actions][-2:] == ["compile", "smoke"]
+    assert actions[-2].argv == (str(PREFIX / "bin/python"), "-c", COMPILE_CODE)
+    assert "compileall.compile_dir(" in COMPILE_CODE
+    assert "workers=0" in COMPILE_CODE
+
+
+@pytest.mark.parametrize(
+    ("target", "installer"),
+    [
+        (EnvTarget("python", Path("/usr/bin/python3"), "--python given", exists=True), "pip"),
+        (new_venv(), "uv"),
+    ],
+    ids=["an existing interpreter", "uv"],
+)
+def test_the_installer_keeps_its_own_compiling(target: EnvTarget, installer: Installer) -> None:
+    """An existing interpreter's site-packages is not walked; uv keeps its default."""
+    actions = install_actions(
+        modern_plan(),
+        target,
+        base_interpreter=BASE,
+        wheel_path=wheel_path,
+        installer=installer,
+        uv="/bin/uv",
+    )
+    assert [a.kind for a in actions][-1] == "smoke"
+    assert "compile" not in [a.kind for a in actions]
+    pips = [a.argv for a in actions if a.kind == "pip"]
+    assert len(pips) == 2
+    assert all("--no-compile" not in argv for argv in pips)
+
+
+def test_modern_plan_has_no_downloads_and_torch_comes_from_one_index() -> None:
+    actions = install_actions(
+        modern_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
+    )
+    assert [a.kind for a in actions] == ["create-env", "pip", "pip", "compile", "smoke"]
+    framework = actions[1].argv
+    assert framework[6:8] == ("torch", "torchvision")
+    assert framework[-2:] == ("--index-url", "https://download.pytorch.org/whl/cpu")
+    assert "aimet_onnx.common._libpymo" in actions[-1].description
+
+
+def test_recreate_clears_a_venv() -> None:
+    argv = create_env_argv(new_venv(), "3.7", BASE, clear=True)
+    assert argv == (str(BASE), "-m", "venv", "--clear", str(PREFIX))
+
+
+@pytest.mark.parametrize(
+    ("reason", "name", "expected"),
+    [
+        ("--name given", "aimet-x", ("--name", "aimet-x")),
+        ("--prefix given", None, ("--prefix", str(PREFIX))),
+        ("a new conda env named after the variant and tag", "aimet-x", ("--prefix", str(PREFIX))),
+    ],
+)
+def test_conda_create_argv(reason: str, name: str | None, expected: tuple[str, str]) -> None:
+    target = EnvTarget(
+        "conda", PREFIX / "bin/python", reason, prefix=PREFIX, name=name, conda=CONDA, exists=False
+    )
+    argv = create_env_argv(target, "3.7", None)
+    assert argv == (CONDA.exe, "create", "--yes", *expected, "python=3.7")
+
+
+def test_interpreter_targets_are_never_created() -> None:
+    target = EnvTarget("python", Path("/usr/bin/python3"), "--python given")
+    with pytest.raises(ValueError, match="never created"):
+        create_env_argv(target, "3.11", None)
+
+
+def test_uv_translates_find_links_and_skips_the_pip_bound() -> None:
+    plan = legacy_plan()
+    actions = install_actions(
+        plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path, installer="uv", uv="/bin/uv"
+    )
+    pips = [a.argv for a in actions if a.kind == "pip"]
+    assert len(pips) == 3
+    assert all(
+        argv[:5] == ("/bin/uv", "pip", "install", "--python", str(PREFIX / "bin/python"))
+        for argv in pips
+    )
+    assert pips[1][-2:] == ("--find-links", "http://127.0.0.1:9/links/")
+
+
+def test_optional_steps_come_after_the_wheels_and_before_the_smoke_test() -> None:
+    plan = legacy_plan()
+    actions = install_actions(
+        plan,
+        new_venv(),
+        base_interpreter=BASE,
+        wheel_path=wheel_path,
+        with_reqs=True,
+        pillow_simd=True,
+        receipt_path=Path("/r"),
+    )
+    kinds = [a.kind for a in actions]
+    assert kinds[-7:] == ["reqs-pip", "reqs-deb", "pip", "pip", "compile", "smoke", "receipt"]
+    reqs = actions[-7]
+    assert "common, torch_common, torch_cpu" in reqs.description
+    assert reqs.path == "<site-packages>/aimet_*/bin/reqs_pip_{common,torch_common,torch_cpu}.txt"
+    assert reqs.display().startswith("pip install -r each of <site-packages>/aimet_*/bin/")
+    assert "dpkg-query -W -f='${Status}'" in actions[-6].display()
+    python = str(PREFIX / "bin/python")
+    assert actions[-5].argv == (python, "-m", "pip", "uninstall", "--yes", "pillow")
+    assert actions[-4].argv == (
+        python, "-m", "pip", "install", "--no-input", "--no-compile", "pillow-simd"
+    )  # fmt: skip
+
+
+def test_reqs_use_the_plans_find_links() -> None:
+    assert reqs_find_links(legacy_plan()) == ("-f", "http://127.0.0.1:9/links/")
+    assert reqs_find_links(modern_plan()) == ()
+
+
+def test_display_is_a_pasteable_shell_line() -> None:
+    argv = pip_argv(Path("/p q/bin/python"), ("pip<24.1",), ())
+    assert shlex.split(" ".join(shlex.quote(a) for a in argv)) == list(argv)
+    actions = install_actions(
+        legacy_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
+    )
+    assert actions[0].display() == f"HEAD {legacy_plan().wheels[0].url}"
+    assert actions[1].display().startswith("GET http://127.0.0.1:9/1.16.2.py37/AimetCommon-")
+
+
+def test_uv_uninstall() -> None:
+    argv = pip_argv(
+        Path("/e/bin/python"), ("pillow",), (), installer="uv", uv="/u", action="uninstall"
+    )
+    assert argv == ("/u", "pip", "uninstall", "--python", "/e/bin/python", "pillow")
