@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 import pytest
@@ -52,6 +53,28 @@ def test_stream_merges_into_the_log_and_keeps_the_tail() -> None:
     assert done.stdout.splitlines()[-1] == "bad"
     assert len(done.stdout.splitlines()) == 40
     assert seen[-1] == "bad"
+
+
+def test_stream_times_out_a_child_that_prints_nothing() -> None:
+    # A hung conda create or a pip stuck on a dead socket is silent: the deadline must still hold.
+    log = io.StringIO()
+    code = "import os, sys, time\nprint(os.getpid(), flush=True)\ntime.sleep(120)"
+    done = SubprocessRunner(grace_seconds=1).stream(
+        Command((sys.executable, "-c", code), timeout=1), log
+    )
+    assert done.timed_out
+    assert not done.ok
+    pid = int(log.getvalue().split()[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_stream_times_out_a_child_that_keeps_printing() -> None:
+    log = io.StringIO()
+    code = "import time\nwhile True:\n    print('busy', flush=True)\n    time.sleep(0.05)"
+    done = RUNNER.stream(Command((sys.executable, "-c", code), timeout=1), log)
+    assert done.timed_out
+    assert log.getvalue().startswith("busy\n")
 
 
 def test_sanitized_env_drops_what_misdirects_pip() -> None:

@@ -9,8 +9,10 @@ SIGINT, then SIGTERM, then SIGKILL, and the KeyboardInterrupt goes on up.
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess  # noqa: TID251  # this module is the one allowed door
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from typing import IO
 
 TAIL_LINES = 40
+_POLL_SECONDS = 0.2
 _DROP_FOR_INSTALLERS = (
     "PYTHONPATH",
     "PYTHONHOME",
@@ -123,6 +126,27 @@ def child_env(command: Command, base: Mapping[str, str] | None = None) -> dict[s
     return _apply(source, command.env)
 
 
+def _pump(stream: IO[str]) -> queue.Queue[str | None]:
+    """Read ``stream`` line by line on a thread; None marks its end.
+
+    The reader thread lets ``stream`` wake up on a deadline even when the child prints nothing,
+    and is a daemon so that a grandchild still holding the pipe cannot keep aimetenv alive.
+    """
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for line in stream:
+                lines.put(line)
+        except (OSError, ValueError):  # the pipe was closed under us
+            pass
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=read, name="aimetenv-pump", daemon=True).start()
+    return lines
+
+
 class SubprocessRunner:
     """The real runner."""
 
@@ -200,9 +224,21 @@ class SubprocessRunner:
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         deadline = None if command.timeout is None else start + command.timeout
         timed_out = False
+        assert process.stdout is not None  # noqa: S101  # we asked for a pipe
+        lines = _pump(process.stdout)
         try:
-            assert process.stdout is not None  # noqa: S101  # we asked for a pipe
-            for line in process.stdout:
+            while True:
+                try:
+                    line = lines.get(timeout=_POLL_SECONDS)
+                except queue.Empty:
+                    # A child that prints nothing still runs out of time.
+                    if deadline is not None and time.monotonic() > deadline:
+                        timed_out = True
+                        self._stop(process)
+                        break
+                    continue
+                if line is None:
+                    break
                 log.write(line)
                 tail.append(line.rstrip("\n"))
                 if echo is not None:
