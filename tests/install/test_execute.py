@@ -16,16 +16,12 @@ from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import CondaTool, EnvTarget, TargetRequest
 from aimetenv.errors import InstallError, NetworkError
 from aimetenv.fetch.download import Downloader
-from aimetenv.install.execute import (
-    already_installed,
-    install,
-    next_step,
-    start_quick_smoke,
-    target_flags,
-)
+from aimetenv.install.execute import install
 from aimetenv.install.prepare import InstallRequest, Prepared, prepare
 from aimetenv.install.receipt import read_last_install, read_receipt, receipt_path_in_env
+from aimetenv.install.repeat import already_installed, start_quick_smoke
 from aimetenv.install.resolver import Options
+from aimetenv.install.result import next_step, target_flags
 from aimetenv.install.smoke import StartedSmoke
 from aimetenv.runner import Command, Completed, SubprocessRunner
 from support.legacy import TAG, VARIANT, LegacyRelease

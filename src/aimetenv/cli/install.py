@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.fetch.download import ProgressFactory
     from aimetenv.install.actions import Action
-    from aimetenv.install.execute import InstallResult
     from aimetenv.install.plan import PlannedWheel
     from aimetenv.install.prepare import Prepared
+    from aimetenv.install.result import InstallResult
     from aimetenv.install.smoke import StartedSmoke
     from aimetenv.install.spec import InstallFlags
     from aimetenv.runner import Runner
@@ -326,8 +326,9 @@ class _Holder:
         self.early: StartedSmoke | None = None
 
     def __call__(self, target: "EnvTarget") -> None:
-        from aimetenv.install.execute import lock_key, start_quick_smoke
+        from aimetenv.install.execute import lock_key
         from aimetenv.install.locks import env_lock
+        from aimetenv.install.repeat import start_quick_smoke
 
         if self.dry_run:
             return

@@ -15,8 +15,8 @@ from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
     from aimetenv.install.actions import Action
-    from aimetenv.install.execute import InstallResult
     from aimetenv.install.prepare import Prepared
+    from aimetenv.install.result import InstallResult
 
 INSTALL_SCHEMA = "aimetenv.install/1"
 DRY_RUN_SCHEMA = "aimetenv.dry-run/1"
