@@ -10,6 +10,7 @@ import pytest
 
 from aimetenv.errors import InstallError
 from aimetenv.runner import Command, SubprocessRunner, child_env, sanitized_env
+from support.recording import Answer, RecordingRunner
 
 RUNNER = SubprocessRunner()
 
@@ -106,3 +107,14 @@ def test_environment_reaches_the_child() -> None:
 
 def test_display_quotes_for_a_shell() -> None:
     assert Command(("pip", "install", "pip<24.1")).display() == "pip install 'pip<24.1'"
+
+
+def test_the_recording_runner_answers_by_the_longest_prefix() -> None:
+    log = io.StringIO()
+    runner = RecordingRunner(
+        answers={("pip",): Answer(stdout="generic"), ("pip", "install"): Answer(returncode=1)}
+    )
+    assert runner.run(Command(("pip", "list"))).stdout == "generic"
+    assert runner.stream(Command(("pip", "install", "x")), log).returncode == 1
+    assert runner.run(Command(("conda",))).ok
+    assert runner.argvs == [("pip", "list"), ("pip", "install", "x"), ("conda",)]
