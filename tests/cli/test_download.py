@@ -45,7 +45,7 @@ def test_json_document_lists_the_files_with_sha256(tmp_path: Path, host: Release
     )
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["schema"] == "aimetenv.fetch.download/1"
+    assert document["schema"] == "aimetenv.download/1"
     assert (document["status"], document["exit_code"]) == ("success", 0)
     assert document["files"] == [
         {

@@ -401,7 +401,7 @@ def test_wheel_dir_is_checked_before_anything_changes(
             {"filename": wheel.name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
         )
     manifest = {
-        "schema": "aimetenv.install.wheelhouse/1",
+        "schema": "aimetenv.wheelhouse/1",
         "tag": TAG,
         "variant": VARIANT,
         "source": "github",

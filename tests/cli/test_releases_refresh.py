@@ -47,7 +47,7 @@ def test_refresh_json_then_the_new_release_is_listed(apis: ReleaseHost) -> None:
     result = RUNNER.invoke(app, refresh_args(apis, "--json"))
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["schema"] == "aimetenv.catalog.refresh/1"
+    assert document["schema"] == "aimetenv.refresh/1"
     assert (document["status"], document["exit_code"]) == ("success", 0)
     assert document["added"] == ["2.43.0", "2.44.0"]
     assert "2.42.0 onnx-cpu" in document["verified"]
@@ -100,7 +100,7 @@ def test_reset_removes_the_overlay_even_a_broken_one() -> None:
     result = RUNNER.invoke(app, ["releases", "--reset", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
-        "schema": "aimetenv.catalog.refresh-reset/1",
+        "schema": "aimetenv.refresh-reset/1",
         "command": "releases",
         "status": "success",
         "exit_code": 0,

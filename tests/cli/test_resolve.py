@@ -24,7 +24,7 @@ def test_json_names_the_three_legacy_wheels_in_order_with_urls() -> None:
     assert code == 0
     assert err == ""
     document = json.loads(out)
-    assert document["schema"] == "aimetenv.install.plan/1"
+    assert document["schema"] == "aimetenv.plan/1"
     assert document["status"] == "success"
     assert document["exit_code"] == 0
     base = "https://github.com/quic/aimet/releases/download/1.16.2.py37/"

@@ -32,7 +32,7 @@ def test_the_receipt_records_the_files_pip_installed(
 ) -> None:
     data = receipt(legacy_env)
     assert (data["schema"], data["tag"], data["variant"]) == (
-        "aimetenv.install.receipt/1",
+        "aimetenv.receipt/1",
         TAG,
         VARIANT,
     )

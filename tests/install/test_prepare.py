@@ -215,7 +215,7 @@ def test_a_wheel_dir_points_every_pip_call_at_it(tmp_path: Path) -> None:
     house = tmp_path / "house"
     house.mkdir()
     manifest = {
-        "schema": "aimetenv.install.wheelhouse/1",
+        "schema": "aimetenv.wheelhouse/1",
         "tag": "2.42.0",
         "variant": "onnx-cpu",
         "dependencies": True,

@@ -33,7 +33,7 @@ def _receipt(prefix: Path) -> Receipt:
         site_packages=(str(prefix / "lib/python3.7/site-packages"),),
         exports={"LD_LIBRARY_PATH": ["aimet_common"], "PYTHONPATH": [], "cuda": False, "note": ""},
         smoke={"native": "libpymo"},
-        plan={"schema": "aimetenv.install.plan/1"},
+        plan={"schema": "aimetenv.plan/1"},
         files=({"filename": "a.whl", "sha256": "0" * 64, "size": 1},),
     )
 
@@ -82,7 +82,7 @@ def test_damaged_or_foreign_receipts_are_ignored(tmp_path: Path) -> None:
     assert read_receipt(prefix, tmp_path / "state") is None
     path.write_text('{"schema": "other"}')
     assert read_receipt(prefix, tmp_path / "state") is None
-    assert Receipt.from_dict({"schema": "aimetenv.install.receipt/1"}) is None
+    assert Receipt.from_dict({"schema": "aimetenv.receipt/1"}) is None
 
 
 def test_last_install(tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def test_probed_facts_decide() -> None:
 
 def test_plan_json_contract() -> None:
     document = _plan("torch-cpu", "1.16.2.py37").to_dict()
-    assert document["schema"] == "aimetenv.install.plan/1"
+    assert document["schema"] == "aimetenv.plan/1"
     assert document["wheels"][0]["filename"].startswith("AimetCommon-")
     assert all({"filename", "url"} <= set(w) for w in document["wheels"])
     assert document["requirements"] == []

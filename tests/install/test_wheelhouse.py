@@ -98,7 +98,7 @@ def test_release_host_wheelhouse_has_files_and_manifest(tmp_path: Path, host: Re
     names = sorted(p.name for p in (tmp_path / "wh").iterdir())
     assert names == sorted([*LEGACY_FILES, "manifest.json"])
     manifest = json.loads((tmp_path / "wh" / "manifest.json").read_text())
-    assert manifest["schema"] == "aimetenv.install.wheelhouse/1"
+    assert manifest["schema"] == "aimetenv.wheelhouse/1"
     assert (manifest["tag"], manifest["variant"], manifest["source"]) == (
         LEGACY_TAG,
         "torch-cpu",
@@ -106,7 +106,7 @@ def test_release_host_wheelhouse_has_files_and_manifest(tmp_path: Path, host: Re
     )
     assert manifest["created"] == "2026-11-26T12:00:00+00:00"
     assert manifest["dependencies"] is False
-    assert manifest["plan"]["schema"] == "aimetenv.install.plan/1"
+    assert manifest["plan"]["schema"] == "aimetenv.plan/1"
     assert [f["filename"] for f in manifest["files"]] == list(LEGACY_FILES)
     for entry in manifest["files"]:
         data = contents[entry["filename"]]

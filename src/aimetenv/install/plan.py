@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from aimetenv.envs.facts import TargetFacts
 
-PLAN_SCHEMA = "aimetenv.install.plan/1"
+PLAN_SCHEMA = "aimetenv.plan/1"
 StepKind = Literal["pip-bound", "framework", "wheel", "requirement", "uninstall"]
 
 
@@ -168,7 +168,7 @@ class InstallPlan:
         return tuple(r for s in self.steps if s.kind == "requirement" for r in s.requirements)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``resolve --json`` (schema ``aimetenv.install.plan/1``)."""
+        """The JSON document of ``resolve --json`` (schema ``aimetenv.plan/1``)."""
         return {
             "schema": PLAN_SCHEMA,
             "tag": self.tag,

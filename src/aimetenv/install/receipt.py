@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-RECEIPT_SCHEMA = "aimetenv.install.receipt/1"
+RECEIPT_SCHEMA = "aimetenv.receipt/1"
 LAST_INSTALL_SCHEMA = "aimetenv.last-install/1"
 
 
@@ -46,7 +46,7 @@ class Receipt:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document (schema ``aimetenv.install.receipt/1``)."""
+        """The JSON document (schema ``aimetenv.receipt/1``)."""
         return {
             "schema": RECEIPT_SCHEMA,
             "tag": self.tag,

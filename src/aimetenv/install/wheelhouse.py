@@ -1,7 +1,7 @@
 """Wheelhouses for machines with no internet: ``aimetenv download`` writes one, install checks it.
 
 A wheelhouse is a directory of wheel files and a ``manifest.json`` (schema
-``aimetenv.install.wheelhouse/1``) that lists every file with its sha256 and size, plus the tag, variant
+``aimetenv.wheelhouse/1``) that lists every file with its sha256 and size, plus the tag, variant
 and plan it was made for. ``build`` fills it: release-host files through the ``Downloader`` (its
 cache, resume and sha256 checks), PyPI plans (and, with ``with_deps``, the dependencies of
 release-host files) through ``python -m pip download`` for the plan's Python and platform. Files
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from aimetenv.runner import Runner
 
 MANIFEST = "manifest.json"
-SCHEMA = "aimetenv.install.wheelhouse/1"
+SCHEMA = "aimetenv.wheelhouse/1"
 _ARCHIVES = (".whl", ".tar.gz", ".zip")
 _INDEX_OPTIONS = frozenset({"--index-url", "-i", "--extra-index-url", "-f", "--find-links"})
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from aimetenv.catalog.refresh import RefreshResult
     from aimetenv.install.wheelhouse import Wheelhouse
 
-DOWNLOAD_SCHEMA = "aimetenv.fetch.download/1"
-REFRESH_SCHEMA = "aimetenv.catalog.refresh/1"
-RESET_SCHEMA = "aimetenv.catalog.refresh-reset/1"
+DOWNLOAD_SCHEMA = "aimetenv.download/1"
+REFRESH_SCHEMA = "aimetenv.refresh/1"
+RESET_SCHEMA = "aimetenv.refresh-reset/1"
 
 
 _KILO = 1000
@@ -58,7 +58,7 @@ def download_text(house: Wheelhouse, log: Path | None) -> Text:
 
 
 def download_document(house: Wheelhouse, log: Path | None) -> dict[str, Any]:
-    """``download --json`` (schema ``aimetenv.fetch.download/1``)."""
+    """``download --json`` (schema ``aimetenv.download/1``)."""
     manifest = house.manifest
     return {
         "schema": DOWNLOAD_SCHEMA,
@@ -120,7 +120,7 @@ def refresh_text(result: RefreshResult) -> Text:
 
 
 def refresh_document(result: RefreshResult) -> dict[str, Any]:
-    """``releases --refresh --json`` (schema ``aimetenv.catalog.refresh/1``)."""
+    """``releases --refresh --json`` (schema ``aimetenv.refresh/1``)."""
     return {
         "schema": REFRESH_SCHEMA,
         "command": "releases",
