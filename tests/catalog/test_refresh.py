@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aimetenv.catalog import refresh
+from aimetenv.catalog import names, refresh
 from aimetenv.catalog.load import load_catalog
 from aimetenv.errors import NetworkError
 from aimetenv.exit_codes import ExitCode
@@ -333,7 +333,7 @@ def test_reset_removes_the_overlay(tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_classify_reads_every_era(name: str, expected: tuple[Any, ...]) -> None:
-    key = refresh.classify(name)
+    key = names.classify(name)
     assert key is not None
     assert (key.role, key.token, key.local, key.version, key.accelerator) == expected
     assert key.linux
@@ -345,10 +345,10 @@ def test_classify_reads_every_era(name: str, expected: tuple[Any, ...]) -> None:
      "aimet_onnx-notaversion-cp310-abi3-manylinux_2_34_x86_64.whl"],
 )  # fmt: skip
 def test_classify_ignores_other_files(name: str) -> None:
-    assert refresh.classify(name) is None
+    assert names.classify(name) is None
 
 
 def test_windows_builds_are_not_linux() -> None:
-    key = refresh.classify("aimet_onnx-2.39.0+cpu-cp310-abi3-win_amd64.whl")
+    key = names.classify("aimet_onnx-2.39.0+cpu-cp310-abi3-win_amd64.whl")
     assert key is not None
     assert not key.linux

@@ -8,6 +8,7 @@ compatibility decision is always ``packaging.tags``' set logic, never string mat
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,16 @@ from packaging.version import InvalidVersion
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
+
+_LEGACY_DISTS = frozenset({"AimetCommon", "AimetTorch", "AimetTensorflow", "AimetOnnx", "Aimet"})
+_NEW_DISTS = {"aimet_torch": "aimet_torch", "aimet_onnx": "aimet_onnx", "aimet_tf": "aimet_tf",
+              "aimet_tensorflow": "aimet_tf"}  # fmt: skip
+_VARIANT_PART = r"(?:tf|torch|onnx)_(?:cpu|gpu)(?:_[a-z]+\d+)?"
+_TOKEN_VERSION = re.compile(rf"^(?P<token>{_VARIANT_PART})_(?P<version>\d+\.\d+\.\d+(?:\.py37)?)$")
+_TOKEN_DIST = re.compile(rf"^aimet_(?P<token>{_VARIANT_PART})$")
+_LOCAL_VERSION = re.compile(
+    r"^(?P<version>\d+\.\d+\.\d+(?:\.post\d+)?)(?:[.+](?P<local>cu\d+|cpu))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -78,4 +89,92 @@ def wheel_problem(path: Path) -> str | None:
     return None
 
 
-__all__ = ["WheelName", "is_compatible", "parse_wheel_name", "tags_text", "wheel_problem"]
+def classify_tags(filename: str) -> str | None:
+    """The ``python-abi-platform`` of a Linux or pure wheel name; None for other platforms."""
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) < 5:  # noqa: PLR2004  # dist-version-python-abi-platform
+        return None
+    platform = parts[-1]
+    if platform != "any" and not platform.startswith(("linux_", "manylinux")):
+        return None
+    return "-".join(parts[-3:])
+
+
+# asset names
+
+
+@dataclass(frozen=True)
+class AssetKey:
+    """What an AIMET wheel name says: its package, variant token or local tag, version, tags."""
+
+    role: str
+    """The package: ``AimetCommon`` ... ``Aimet`` (1.x), or ``aimet_torch``/``aimet_onnx``/``aimet_tf``."""
+    token: str | None
+    """The variant token of 1.x names (``torch_gpu_pt113``), or None."""
+    local: str | None
+    """``cu121``, ``cpu``, or None (no local tag) for the ``aimet_<fw>`` names of 1.33 on."""
+    version: str
+    tags: str
+    """``cp310-cp310-manylinux_2_34_x86_64``."""
+
+    @property
+    def linux(self) -> bool:
+        """Installable on Linux x86_64 (not a Windows or macOS build)."""
+        platform = self.tags.rsplit("-", 1)[-1]
+        return platform == "any" or platform.startswith(("linux_", "manylinux"))
+
+    @property
+    def accelerator(self) -> str:
+        """``cpu`` or ``gpu`` (untagged wheels of 2.39 and later are the GPU build)."""
+        marker = self.token or self.local or "gpu"
+        return "cpu" if marker.endswith("cpu") or "_cpu" in marker else "gpu"
+
+
+def classify(name: str) -> AssetKey | None:
+    """Read an AIMET wheel name (any era); None when it is not one."""
+    if not name.endswith(".whl"):
+        return None
+    parts = name[: -len(".whl")].split("-")
+    if len(parts) < 5:  # noqa: PLR2004  # dist-version-python-abi-platform
+        return None
+    dist, version, tags = parts[0], "-".join(parts[1:-3]), "-".join(parts[-3:])
+    if dist in _LEGACY_DISTS:
+        return _classify_legacy(dist, version, tags)
+    return _classify_new(dist.lower(), version, tags)
+
+
+def _classify_legacy(dist: str, version: str, tags: str) -> AssetKey | None:
+    tokened = _TOKEN_VERSION.match(version)
+    if tokened:
+        return AssetKey(dist, tokened.group("token"), None, tokened.group("version"), tags)
+    if re.match(r"^\d+\.\d+\.\d+$", version):  # the combined TF+Torch GPU build of 1.13-1.16.0
+        return AssetKey(dist, "tf_torch_gpu", None, version, tags)
+    return None
+
+
+def _classify_new(low: str, version: str, tags: str) -> AssetKey | None:
+    tokened = _TOKEN_VERSION.match(version)
+    if low in _NEW_DISTS and tokened:
+        return AssetKey(
+            _NEW_DISTS[low], tokened.group("token"), None, tokened.group("version"), tags
+        )
+    token_dist = _TOKEN_DIST.match(low)
+    if token_dist and re.match(r"^\d+\.\d+\.\d+$", version):
+        token = token_dist.group("token")
+        return AssetKey(f"aimet_{token.split('_', 1)[0]}", token, None, version, tags)
+    local = _LOCAL_VERSION.match(version)
+    if low in _NEW_DISTS and local:
+        return AssetKey(_NEW_DISTS[low], None, local.group("local"), local.group("version"), tags)
+    return None
+
+
+__all__ = [
+    "AssetKey",
+    "WheelName",
+    "classify",
+    "classify_tags",
+    "is_compatible",
+    "parse_wheel_name",
+    "tags_text",
+    "wheel_problem",
+]
