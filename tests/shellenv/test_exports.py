@@ -22,15 +22,9 @@ from aimetenv.errors import UsageError
 from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
-from aimetenv.shellenv.exports import (
-    EXPORT_RULES,
-    Export,
-    export_rule,
-    exports_for_target,
-    identify_release,
-    parse_distribution,
-    translate_envsetup,
-)
+from aimetenv.shellenv.envsetup import translate_envsetup
+from aimetenv.shellenv.exports import EXPORT_RULES, Export, export_rule, exports_for_target
+from aimetenv.shellenv.recognise import identify_release, parse_distribution
 from support.envs import need_python, site_packages
 from support.legacy import ENVSETUP_SH
 from support.wheelbuild import build_wheel
