@@ -475,6 +475,8 @@ def test_every_error_code_is_documented() -> None:
     sources = (
         "fetch/download.py",
         "install/wheelhouse.py",
+        "install/wheelhouse_manifest.py",
+        "install/offline.py",
         "catalog/refresh.py",
         "catalog/releaseapi.py",
     )
