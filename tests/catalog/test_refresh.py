@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from aimetenv.catalog import names, refresh
+from aimetenv.catalog import refresh
 from aimetenv.catalog.load import load_catalog
 from aimetenv.errors import NetworkError
 from aimetenv.exit_codes import ExitCode
@@ -309,46 +309,3 @@ def test_reset_removes_the_overlay(tmp_path: Path) -> None:
     assert refresh.reset(overlay)
     assert not overlay.exists()
     assert not refresh.reset(overlay)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("AimetCommon-torch_cpu_1.16.2.py37-cp37-cp37m-linux_x86_64.whl",
-         ("AimetCommon", "torch_cpu", None, "1.16.2.py37", "cpu")),
-        ("AimetTorch-torch_gpu_pt113_1.26.0-cp38-cp38-linux_x86_64.whl",
-         ("AimetTorch", "torch_gpu_pt113", None, "1.26.0", "gpu")),
-        ("Aimet-1.13.0-py3-none-any.whl", ("Aimet", "tf_torch_gpu", None, "1.13.0", "gpu")),
-        ("aimet_torch-torch_cpu_1.31.0-cp38-cp38-linux_x86_64.whl",
-         ("aimet_torch", "torch_cpu", None, "1.31.0", "cpu")),
-        ("aimet_tf_gpu-1.32.0-cp310-cp310-manylinux_2_34_x86_64.whl",
-         ("aimet_tf", "tf_gpu", None, "1.32.0", "gpu")),
-        ("aimet_tensorflow-1.34.0.cu118-cp310-cp310-manylinux_2_34_x86_64.whl",
-         ("aimet_tf", None, "cu118", "1.34.0", "gpu")),
-        ("aimet_torch-2.9.0+cpu-py38-none-any.whl", ("aimet_torch", None, "cpu", "2.9.0", "cpu")),
-        ("aimet_onnx-2.40.0-cp310-abi3-manylinux_2_34_x86_64.whl",
-         ("aimet_onnx", None, None, "2.40.0", "gpu")),
-        ("aimet_torch-1.32.1.post1-cp310-cp310-manylinux_2_32_x86_64.whl",
-         ("aimet_torch", None, None, "1.32.1.post1", "gpu")),
-    ],
-)  # fmt: skip
-def test_classify_reads_every_era(name: str, expected: tuple[Any, ...]) -> None:
-    key = names.classify(name)
-    assert key is not None
-    assert (key.role, key.token, key.local, key.version, key.accelerator) == expected
-    assert key.linux
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["torch-2.5.1+cpu-cp310-cp310-linux_x86_64.whl", "aimet_onnx-0.0.1.tar.gz", "README.md",
-     "aimet_onnx-notaversion-cp310-abi3-manylinux_2_34_x86_64.whl"],
-)  # fmt: skip
-def test_classify_ignores_other_files(name: str) -> None:
-    assert names.classify(name) is None
-
-
-def test_windows_builds_are_not_linux() -> None:
-    key = names.classify("aimet_onnx-2.39.0+cpu-cp310-abi3-win_amd64.whl")
-    assert key is not None
-    assert not key.linux

@@ -26,8 +26,8 @@ from aimetenv.catalog.model import (
     Source,
     Variant,
     WheelFile,
-    release_version,
 )
+from aimetenv.catalog.names import is_release_tag, release_version, wheel_fields
 from aimetenv.catalog.variants import parse_variant_id
 from aimetenv.errors import CatalogError
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SCHEMA = 1
-_TAG_RE = re.compile(r"^\d+\.\d+\.\d+(\.post\d+)?(\.py37)?$")
 _XY_RE = re.compile(r"^\d+\.\d+$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _RELEASE_KEYS = frozenset(
@@ -131,10 +130,11 @@ def _wheel(value: object, where: _Where) -> WheelFile:
         _check_keys(data, frozenset({"file", "find_links"}), where)
         name = _required_text(data.get("file"), where.at(".file"))
         find_links = bool(data.get("find_links", False))
-    if not name.endswith(".whl") or name.count("-") < 4 or "/" in name:  # noqa: PLR2004  # a wheel name has at least five dash-separated parts
+    fields = wheel_fields(name)
+    if fields is None or "/" in name:
         raise where.fail(f"not a wheel file name: {name!r}")
     try:
-        parse_tag("-".join(name[: -len(".whl")].split("-")[-3:]))
+        parse_tag(fields[2])
     except ValueError:
         raise where.fail(f"wheel file name has no valid tags: {name!r}") from None
     return WheelFile(filename=name, find_links=find_links)
@@ -247,7 +247,7 @@ def _release(value: object, where: _Where, eras: Mapping[str, Era]) -> Release:
     tag = _required_text(data.get("tag"), where.at("tag"))
     where = _Where(where.origin, f"release {tag!r}")
     _check_keys(data, _RELEASE_KEYS, where)
-    if not _TAG_RE.match(tag):
+    if not is_release_tag(tag):
         raise where.fail("tag must look like 1.16.2, 1.16.2.py37 or 1.32.1.post1")
     era = _required_text(data.get("era"), where.at(".era"))
     if era not in eras:

@@ -6,21 +6,16 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from packaging.version import Version
+from aimetenv.catalog.names import FRAMEWORK_PACKAGES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
 SourceKind = Literal["github", "pypi"]
 CONFIDENCE_LEVELS = ("verified-asset", "verified-doc", "verified-pypi", "inferred", "unverified")
-FRAMEWORK_PACKAGES = {"torch": "aimet_torch", "onnx": "aimet_onnx", "tf": "aimet_tensorflow"}
-
-
-def release_version(tag: str) -> Version:
-    """The version a tag stands for: ``1.16.2.py37`` is release 1.16.2 built for Python 3.7."""
-    return Version(tag.removesuffix(".py37"))
 
 
 @dataclass(frozen=True)
@@ -207,7 +202,6 @@ class Catalog:
 
 __all__ = [
     "CONFIDENCE_LEVELS",
-    "FRAMEWORK_PACKAGES",
     "Catalog",
     "Era",
     "ExportRule",
@@ -218,5 +212,4 @@ __all__ = [
     "SourceKind",
     "Variant",
     "WheelFile",
-    "release_version",
 ]

@@ -21,17 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from packaging.version import InvalidVersion, Version
-
-from aimetenv.catalog.names import classify, classify_tags
+from aimetenv.catalog.names import classify, classify_tags, is_release_tag, tag_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from aimetenv.catalog.model import Catalog, Release, Source, Variant
     from aimetenv.catalog.releaseapi import Asset, GithubRelease, PypiFile
-
-_TAG_RE = re.compile(r"^\d+\.\d+\.\d+(\.post\d+)?(\.py37)?$")
 
 
 # matching
@@ -160,13 +156,6 @@ def _known_release(
         tally.verified.append(f"{release.tag} {variant_id}")
         tally.digests += sum(1 for a in assets if a.sha256)
     return {"tag": release.tag, "variants": variants}
-
-
-def _version_of(text: str) -> Version | None:
-    try:
-        return Version(text.removesuffix(".py37"))
-    except InvalidVersion:
-        return None
 
 
 def _renamed(filename: str, old: str, new: str) -> str:
@@ -311,7 +300,7 @@ def _usable(releases: Sequence[GithubRelease], tally: _Tally) -> dict[str, Githu
     for remote in releases:
         if remote.draft or remote.prerelease:
             tally.skipped.append(f"{remote.tag}: draft or pre-release")
-        elif not _TAG_RE.match(remote.tag):
+        elif not is_release_tag(remote.tag):
             tally.skipped.append(f"{remote.tag}: not a release tag")
         else:
             usable.setdefault(remote.tag, remote)
@@ -340,14 +329,14 @@ def build_overlay(  # the inputs of the overlay, all read before anything is wri
     candidates = set(remote_by_tag) | {v for files in pypi.values() for v in files}
     new_tags = []
     for tag in sorted(candidates):
-        version = _version_of(tag)
-        if tag in known or version is None or not _TAG_RE.match(tag):
+        version = tag_version(tag)
+        if tag in known or version is None or not is_release_tag(tag):
             continue
         if version > template.version:
             new_tags.append(tag)
         elif tag in remote_by_tag:
             tally.skipped.append(f"{tag}: older than {template.tag} and not in the catalog")
-    for tag in sorted(new_tags, key=lambda t: _version_of(t) or template.version):
+    for tag in sorted(new_tags, key=lambda t: tag_version(t) or template.version):
         entry = _new_release(
             template,
             tag=tag,

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable
 
-from aimetenv.catalog.names import parse_wheel_name
+from aimetenv.catalog.names import normalize, parse_wheel_name
 from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
 from aimetenv.fetch.download import sha256_file
 from aimetenv.fetch.urls import redact
@@ -142,7 +142,7 @@ def _frozen_versions(folder: Path, names: Sequence[str]) -> list[str]:
             parsed = parse_wheel_name(path.name)
         except ValueError:
             continue
-        if parsed.pep440 and parsed.distribution.lower().replace("_", "-") in names:
+        if parsed.pep440 and normalize(parsed.distribution) in names:
             pins.append(f"{parsed.distribution}=={parsed.version}")
     return pins
 

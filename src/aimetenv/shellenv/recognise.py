@@ -1,9 +1,9 @@
 """Which AIMET release an environment holds, from its distribution names and versions alone.
 
 ``aimetenv env`` reads these from a receipt's site-packages listing or from one probe, so this
-module stays light (no catalog, no ``packaging``): ``AimetTorch torch_cpu_1.16.2.py37``,
-``aimet-torch torch-gpu-1.31.0``, ``aimet-torch 1.34.0.cu121``, ``aimet-onnx 2.0.0+cpu``,
-``aimet-torch 2.42.0``.
+module stays light: ``catalog.names`` reads the names (no catalog, no ``packaging``).
+``AimetTorch torch_cpu_1.16.2.py37``, ``aimet-torch torch-gpu-1.31.0``, ``aimet-torch
+1.34.0.cu121``, ``aimet-onnx 2.0.0+cpu`` and ``aimet-torch 2.42.0`` are all recognised.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from aimetenv.catalog.names import parse_dist_name, parse_dist_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -39,56 +41,25 @@ class InstalledRelease:
         return ".".join(str(p) for p in self.version)
 
 
-_VERSION_PATTERN = r"(?<![\d.])(\d+)\.(\d+)\.(\d+)((?:\.post\d+)?)((?:\.py37)?)"
-_LEGACY_NAMES = {
-    "aimetcommon": "common",
-    "aimettorch": "torch",
-    "aimettensorflow": "tf",
-    "aimetonnx": "onnx",
-}
-_NEW_NAME_PATTERN = r"^aimet-(torch|tensorflow|tf|onnx|common)(?:-(cpu|gpu))?$"
-_VARIANT_WORD_PATTERN = r"^(?P<token>[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*?)[-_]\d+\.\d+\.\d+"
-_LOCAL_PATTERN = r"\d[.+](cu\d+|cpu)\b"
-
-
-def normalize(name: str) -> str:
-    """PEP 503 name normalisation (``AimetTorch`` -> ``aimettorch``, ``aimet_torch`` -> ``aimet-torch``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _framework(name: str) -> str | None:
-    key = normalize(name)
-    if key in _LEGACY_NAMES:
-        return _LEGACY_NAMES[key]
-    match = re.match(_NEW_NAME_PATTERN, key)
-    if match is None:
-        return None
-    return "tf" if match.group(1) in ("tf", "tensorflow") else match.group(1)
-
-
 def parse_distribution(name: str, version: str) -> InstalledRelease | None:
     """The release an AIMET distribution stands for, or None when it is not one.
 
     ``AimetTorch torch_cpu_1.16.2.py37``, ``aimet-torch torch-gpu-1.31.0``,
     ``aimet-torch 1.34.0.cu121``, ``aimet-onnx 2.0.0+cpu``, ``aimet-torch 2.42.0``.
     """
-    framework = _framework(name)
-    match = re.search(_VERSION_PATTERN, version)
-    if framework is None or match is None:
+    dist = parse_dist_name(name)
+    found = parse_dist_version(version)
+    if dist is None or dist.framework is None or found is None:
         return None
-    numbers = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    if numbers < (1, 0, 0):  # aimet-tensorflow 0.0.1 and aimet-onnx 0.0.x are placeholders
+    if found.release < (1, 0, 0):  # aimet-tensorflow 0.0.1 and aimet-onnx 0.0.x are placeholders
         return None
-    tag = f"{numbers[0]}.{numbers[1]}.{numbers[2]}{match.group(4)}{match.group(5)}"
-    token_match = re.match(_VARIANT_WORD_PATTERN, version.lower())
-    variant = token_match.group("token").replace("_", "-") if token_match else None
-    name_match = re.match(_NEW_NAME_PATTERN, normalize(name))
-    if variant is None and name_match is not None and name_match.group(2):
-        variant = f"{_framework(name)}-{name_match.group(2)}"  # aimet_torch_gpu-1.32.0
-    local = re.search(_LOCAL_PATTERN, version.lower())
-    if variant is None and local is not None and framework != "common":
-        variant = f"{framework}-{'cpu' if local.group(1) == 'cpu' else 'gpu'}"
-    marks = f"{variant or ''} {local.group(1) if local else ''}"
+    variant = found.token.replace("_", "-") if found.token else None
+    if variant is None:
+        variant = dist.token  # aimet_torch_gpu-1.32.0
+    local = found.local
+    if variant is None and local is not None and dist.framework != "common":
+        variant = f"{dist.framework}-{'cpu' if local == 'cpu' else 'gpu'}"
+    marks = f"{variant or ''} {local or ''}"
     if "gpu" in marks or re.search(r"\bcu\d+", marks):
         accelerator: Accelerator = "gpu"
         assumed = False
@@ -97,8 +68,8 @@ def parse_distribution(name: str, version: str) -> InstalledRelease | None:
     else:
         accelerator, assumed = "gpu", True
     return InstalledRelease(
-        version=numbers,
-        tag=tag,
+        version=found.release,
+        tag=found.tag,
         variant=variant,
         accelerator=accelerator,
         distribution=f"{name} {version}",
@@ -118,8 +89,9 @@ def identify_release(
     for name, version in distributions:
         release = parse_distribution(name, version)
         if release is not None:
-            framework = _framework(name)
-            found.append((framework == "common", release.variant is None, name.lower(), release))
+            dist = parse_dist_name(name)
+            common = dist is not None and dist.framework == "common"
+            found.append((common, release.variant is None, name.lower(), release))
     if not found:
         return None, ()
     found.sort(key=lambda item: item[:3])
@@ -179,6 +151,5 @@ __all__ = [
     "identify_from_probe",
     "identify_release",
     "listed_distributions",
-    "normalize",
     "parse_distribution",
 ]
