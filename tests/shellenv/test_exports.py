@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.version import Version
 
-from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import EnvTarget
 from aimetenv.errors import UsageError
 from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
 from aimetenv.shellenv.envsetup import translate_envsetup
-from aimetenv.shellenv.exports import EXPORT_RULES, Export, export_rule, exports_for_target
+from aimetenv.shellenv.exports import Export, exports_for_target
 from support.envs import need_python, site_packages
 from support.legacy import ENVSETUP_SH
 from support.wheelbuild import build_wheel
@@ -125,33 +123,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             files={"aimet_torch/__init__.py": b""},
         ),
     }  # fmt: skip
-
-
-# --- the version rules -------------------------------------------------------------------------
-
-
-def test_rules_mirror_the_catalog() -> None:
-    catalog = load_catalog()
-    assert len(EXPORT_RULES) == len(catalog.export_rules)
-    probes = [release.version for release in catalog.releases]
-    probes += [Version(v) for v in ("1.13.0", "1.21.99", "1.22.0", "1.23.9", "1.24.0", "2.42.0")]
-    for version in probes:
-        expected = catalog.export_rule(version)
-        assert expected is not None
-        numbers = (version.major, version.minor, version.micro)
-        mine = export_rule(numbers)
-        assert (mine.ld_library_path, mine.pythonpath) == (
-            expected.ld_library_path,
-            expected.pythonpath,
-        ), version
-
-
-def test_no_pythonpath_from_1_24_on() -> None:
-    for version in ((1, 24, 0), (1, 35, 0), (2, 0, 0), (2, 42, 0)):
-        rule = export_rule(version)
-        assert rule.pythonpath == ()
-        assert rule.ld_library_path == ()
-        assert "shadow" in rule.note
 
 
 # --- envsetup.sh -------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from aimetenv.catalog.model import (
     CONFIDENCE_LEVELS,
     Catalog,
     Era,
-    ExportRule,
     Hosts,
     LibpymoRule,
     Release,
@@ -297,7 +296,7 @@ def _release(value: object, where: _Where, eras: Mapping[str, Era]) -> Release:
     )
 
 
-def _rules(raw: object, where: _Where) -> tuple[tuple[LibpymoRule, ...], tuple[ExportRule, ...]]:
+def _libpymo_rules(raw: object, where: _Where) -> tuple[LibpymoRule, ...]:
     data = _mapping(raw, where)
     libpymo: list[LibpymoRule] = []
     for i, item in enumerate(data.get("libpymo") or []):
@@ -314,21 +313,9 @@ def _rules(raw: object, where: _Where) -> tuple[tuple[LibpymoRule, ...], tuple[E
                 note=_required_text(rule.get("note"), w.at(".note")),
             )
         )
-    exports: list[ExportRule] = []
-    for i, item in enumerate(data.get("exports") or []):
-        w = where.at(f"exports[{i}]")
-        rule = _mapping(item, w)
-        exports.append(
-            ExportRule(
-                versions=_specifier(rule.get("versions"), w.at(".versions")),
-                ld_library_path=tuple(rule.get("LD_LIBRARY_PATH") or ()),
-                pythonpath=tuple(rule.get("PYTHONPATH") or ()),
-                note=_required_text(rule.get("note"), w.at(".note")),
-            )
-        )
-    if not libpymo or not exports:
-        raise where.fail("the libpymo and exports rules must not be empty")
-    return tuple(libpymo), tuple(exports)
+    if not libpymo:
+        raise where.fail("the libpymo rules must not be empty")
+    return tuple(libpymo)
 
 
 def _document(text: str, where: _Where, *, detail: bool) -> Mapping[str, Any]:
@@ -361,7 +348,7 @@ def parse_catalog(text: str, origin: str) -> Catalog:
         )
         for k, v in _mapping(data.get("eras"), where.at("eras")).items()
     }
-    libpymo, exports = _rules(data, where)
+    libpymo = _libpymo_rules(data, where)
     non_releases = {}
     for i, item in enumerate(data.get("non_releases") or []):
         entry = _mapping(item, where.at(f"non_releases[{i}]"))
@@ -387,7 +374,6 @@ def parse_catalog(text: str, origin: str) -> Catalog:
         pip_by_python=pip_by_python,
         eras=eras,
         libpymo_rules=libpymo,
-        export_rules=exports,
         non_releases=non_releases,
         releases=tuple(sorted(releases, key=_release_order)),
     )

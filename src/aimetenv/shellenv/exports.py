@@ -2,13 +2,8 @@
 
 ``aimetenv env`` runs from shell start-up files, so this module stays light: it reads the install
 receipt when there is one (JSON only), and otherwise probes the interpreter once and recognises
-the release from its installed distributions. It never loads the release catalog: the three
-version rules below mirror the catalog's ``exports:`` section (a test keeps them equal).
-
-Releases up to 1.21 need ``<site>/aimet_common/x86_64-linux-gnu`` on ``PYTHONPATH`` and
-``LD_LIBRARY_PATH`` (and ``<site>/aimet_common`` on ``LD_LIBRARY_PATH``); 1.22 and 1.23 need
-``<site>/aimet_common`` on ``LD_LIBRARY_PATH``; 1.24 and later, 2.x included, need no AIMET path
-at all, and a ``PYTHONPATH`` into site-packages would shadow the installed package. GPU builds
+the release from its installed distributions. It never loads the release catalog: the version
+rules come from ``catalog.exportrules``, which imports neither yaml nor packaging. GPU builds
 also get the CUDA settings of the ``envsetup.sh`` the release ships, translated line by line.
 """
 
@@ -20,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from aimetenv.catalog.exportrules import NO_PATH_FROM, export_rule
 from aimetenv.errors import UsageError
 from aimetenv.shellenv.recognise import (
     InstalledRelease,
@@ -38,57 +34,12 @@ if TYPE_CHECKING:
 
 Source = Literal["receipt", "probe"]
 Action = Literal["prepend", "set"]
-Version3 = tuple[int, int, int]
 
 LD_LIBRARY_PATH = "LD_LIBRARY_PATH"
 PYTHONPATH = "PYTHONPATH"
 # Patterns are compiled on first use (re caches them): ``aimetenv env`` runs from shell start-up
 # files, and a receipt needs only one of them.
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-@dataclass(frozen=True)
-class ExportRule:
-    """The AIMET directories a range of releases needs, relative to site-packages."""
-
-    below: Version3 | None
-    """The first release the rule no longer covers; None for the newest rule."""
-    ld_library_path: tuple[str, ...]
-    pythonpath: tuple[str, ...]
-    note: str
-
-
-# The catalog's ``exports:`` rules in order (tests/test_envexports.py keeps them equal).
-EXPORT_RULES: tuple[ExportRule, ...] = (
-    ExportRule(
-        (1, 22, 0),
-        ("aimet_common/x86_64-linux-gnu", "aimet_common"),
-        ("aimet_common/x86_64-linux-gnu",),
-        "libpymo and AimetTensorQuantizer are top-level modules in aimet_common/x86_64-linux-gnu",
-    ),
-    ExportRule(
-        (1, 24, 0),
-        ("aimet_common",),
-        (),
-        "the native libraries sit in aimet_common; no PYTHONPATH is needed",
-    ),
-    ExportRule(
-        None,
-        (),
-        (),
-        "no AIMET path is needed; a PYTHONPATH into site-packages would shadow the installed "
-        "package, so remove any old aimet_common PYTHONPATH export",
-    ),
-)
-NO_PATH_FROM: Version3 = (1, 24, 0)
-
-
-def export_rule(version: Version3) -> ExportRule:
-    """The rule that covers this release version."""
-    for rule in EXPORT_RULES:
-        if rule.below is None or version < rule.below:
-            return rule
-    return EXPORT_RULES[-1]
 
 
 @dataclass(frozen=True)
@@ -283,7 +234,7 @@ def from_receipt(target: EnvTarget, receipt: Receipt, key: str) -> EnvExports | 
         ld_library_path=ld,
         pythonpath=py,
         cuda=cuda,
-        rule_note=str(exports.get("note") or export_rule(release.version).note),
+        rule_note=str(exports.get("note") or export_rule(release.version).env_note),
     )
 
 
@@ -312,7 +263,7 @@ def from_probe(target: EnvTarget, facts: Mapping[str, Any], key: str) -> EnvExpo
         ld_library_path=rule.ld_library_path,
         pythonpath=rule.pythonpath,
         cuda=release.accelerator == "gpu",
-        rule_note=rule.note,
+        rule_note=rule.env_note,
         notes=notes,
     )
 
@@ -398,16 +349,12 @@ def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path
 
 
 __all__ = [
-    "EXPORT_RULES",
-    "NO_PATH_FROM",
     "EnvExports",
     "Export",
-    "ExportRule",
     "build_exports",
     "check_target",
     "env_key",
     "env_prefix",
-    "export_rule",
     "exports_for_target",
     "from_probe",
     "from_receipt",
