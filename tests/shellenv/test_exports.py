@@ -1,7 +1,9 @@
-"""Which variables a target needs: version rules, release recognition, envsetup.sh, receipts.
+"""Which variables a target needs: envsetup.sh, receipts, probes.
 
-Environments are real: venvs made with pyenv interpreters, AIMET-shaped wheels built by the tests
-and installed with real pip, and the legacy 1.16.2.py37 env with its compiled libpymo.
+The paths are real: venvs made with pyenv interpreters, AIMET-shaped wheels built by the tests
+and installed with real pip, and the legacy 1.16.2.py37 env with its compiled libpymo, probed for
+real. Decisions that only depend on what a probe reported (the 2.x builds) get that report
+directly.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
 from aimetenv.shellenv.envsetup import translate_envsetup
-from aimetenv.shellenv.exports import Export, exports_for_target
+from aimetenv.shellenv.exports import Export, exports_for_target, from_probe
 from support.envs import need_python, site_packages
 from support.legacy import ENVSETUP_SH
 from support.wheelbuild import build_wheel
@@ -101,7 +103,7 @@ LEGACY_EXPORTS = {
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Pure wheels shaped like three later AIMET builds."""
+    """Pure wheels shaped like two later AIMET builds."""
     out = tmp_path_factory.mktemp("wheels")
     return {
         # 1.22 GPU: native code inside aimet_common, envsetup.sh in aimet_common/bin
@@ -111,11 +113,6 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 "aimet_common/__init__.py": b"",
                 "aimet_common/bin/envsetup.sh": ENVSETUP_SH.encode(),
             },
-        ),
-        # 2.x GPU from the release host: no envsetup.sh at all
-        "2.0-gpu": build_wheel(
-            out, distribution="aimet_onnx", version="2.0.0+cu121", tag="py3-none-any",
-            files={"aimet_onnx/__init__.py": b""},
         ),
         # 2.x CPU
         "2.42-cpu": build_wheel(
@@ -234,18 +231,30 @@ def test_gpu_1_22_gets_its_envsetup_translated(tmp_path: Path, wheels: dict[str,
     assert {e.name for e in result.exports if e.action == "set"} == set(CUDA_SETS)
 
 
-def test_gpu_2x_without_envsetup_says_so(tmp_path: Path, wheels: dict[str, Path]) -> None:
-    prefix = make_venv(tmp_path / "env", [wheels["2.0-gpu"]])
-    result = exports_for_target(venv_target(prefix), tmp_path / "state", SubprocessRunner)
+def probed(site: Path, name: str, version: str) -> dict[str, Any]:
+    """What the probe reports for an env with one AIMET distribution in ``site`` (a decision's input)."""
+    package = site / name.lower()
+    package.mkdir(parents=True, exist_ok=True)
+    return {
+        "distributions": {
+            name.replace("_", "-"): {"name": name, "version": version, "location": str(site)}
+        },
+        "site_packages": [str(site)],
+    }
+
+
+def test_gpu_2x_without_envsetup_says_so(tmp_path: Path) -> None:
+    facts = probed(tmp_path / "site", "aimet_onnx", "2.0.0+cu121")
+    result = from_probe(venv_target(tmp_path / "env"), facts, "key")
     assert result.release.tag == "2.0.0"
     assert result.exports == ()
     assert any("ships no envsetup.sh" in note for note in result.notes)
     assert any("no AIMET path is needed" in note for note in result.notes)
 
 
-def test_cpu_2x_needs_nothing(tmp_path: Path, wheels: dict[str, Path]) -> None:
-    prefix = make_venv(tmp_path / "env", [wheels["2.42-cpu"]])
-    result = exports_for_target(venv_target(prefix), tmp_path / "state", SubprocessRunner)
+def test_cpu_2x_needs_nothing(tmp_path: Path) -> None:
+    facts = probed(tmp_path / "site", "aimet_torch", "2.42.0+cpu")
+    result = from_probe(venv_target(tmp_path / "env"), facts, "key")
     assert result.release.accelerator == "cpu"
     assert result.exports == ()
     assert result.envsetup is None
