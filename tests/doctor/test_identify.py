@@ -7,26 +7,7 @@ from typing import Literal
 import pytest
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.doctor.identify import aimet_distributions, identify, parse_aimet_version
-
-
-@pytest.mark.parametrize(
-    ("version", "expected"),
-    [
-        ("torch_cpu_1.16.2.py37", ("1.16.2.py37", "torch_cpu", None)),
-        ("tf_gpu_1.22.2", ("1.22.2", "tf_gpu", None)),
-        ("torch_gpu_pt113_1.28.0", ("1.28.0", "torch_gpu_pt113", None)),
-        ("torch-gpu-1.31.0", ("1.31.0", "torch-gpu", None)),
-        ("1.34.0.cu121", ("1.34.0", None, "cu121")),
-        ("1.34.0.cpu", ("1.34.0", None, "cpu")),
-        ("2.19.0+cu121", ("2.19.0", None, "cu121")),
-        ("2.42.0", ("2.42.0", None, None)),
-        ("1.32.1.post1", ("1.32.1.post1", None, None)),
-        ("not-a-version", (None, None, None)),
-    ],
-)
-def test_parse_aimet_version(version: str, expected: tuple[str | None, ...]) -> None:
-    assert parse_aimet_version(version) == expected
+from aimetenv.doctor.identify import aimet_distributions, identify
 
 
 def dists(*pairs: tuple[str, str]) -> dict[str, dict[str, str]]:

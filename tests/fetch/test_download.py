@@ -472,7 +472,14 @@ def test_refused_connection_is_one_clear_reason(tmp_path: Path) -> None:
 def test_every_error_code_is_documented() -> None:
     root = Path(__file__).resolve().parents[2]
     doc = (root / "docs" / "downloads.md").read_text(encoding="utf-8")
-    sources = ("fetch/download.py", "install/wheelhouse.py", "catalog/refresh.py")
+    sources = (
+        "fetch/download.py",
+        "install/wheelhouse.py",
+        "install/wheelhouse_manifest.py",
+        "install/offline.py",
+        "catalog/refresh.py",
+        "catalog/releaseapi.py",
+    )
     codes = set()
     for name in sources:
         text = (root / "src" / "aimetenv" / name).read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import pytest
 from aimetenv.catalog.load import load_catalog
 from aimetenv.errors import IntegrityError, NetworkError, UsageError
 from aimetenv.fetch.download import Downloader
-from aimetenv.install import resolver, wheelhouse
+from aimetenv.install import offline, resolver, wheelhouse
 from aimetenv.runner import SubprocessRunner
 from support.envs import need_python
 from support.releasehost import ReleaseHost
@@ -178,7 +178,7 @@ def test_verify_returns_the_paths_in_manifest_order(
     legacy_house: tuple[Path, InstallPlan],
 ) -> None:
     directory, plan = legacy_house
-    assert wheelhouse.verify(directory, plan) == tuple(directory / n for n in LEGACY_FILES)
+    assert offline.verify(directory, plan) == tuple(directory / n for n in LEGACY_FILES)
 
 
 def test_verify_names_a_changed_file(legacy_house: tuple[Path, InstallPlan]) -> None:
@@ -188,7 +188,7 @@ def test_verify_names_a_changed_file(legacy_house: tuple[Path, InstallPlan]) -> 
     data[10] ^= 0x01
     target.write_bytes(bytes(data))
     with pytest.raises(IntegrityError) as caught:
-        wheelhouse.verify(directory, plan)
+        offline.verify(directory, plan)
     assert caught.value.code == "wheelhouse-sha256-mismatch"
     assert LEGACY_FILES[1] in caught.value.message
     assert int(caught.value.exit_code) == 5
@@ -199,7 +199,7 @@ def test_verify_names_a_truncated_file(legacy_house: tuple[Path, InstallPlan]) -
     target = directory / LEGACY_FILES[0]
     target.write_bytes(target.read_bytes()[:100])
     with pytest.raises(IntegrityError) as caught:
-        wheelhouse.verify(directory, plan)
+        offline.verify(directory, plan)
     assert "100 bytes" in caught.value.message
 
 
@@ -209,12 +209,12 @@ def test_verify_refuses_missing_and_unlisted_files(
     directory, plan = legacy_house
     (directory / "intruder-1.0-py3-none-any.whl").write_bytes(b"pip would install me")
     with pytest.raises(IntegrityError) as caught:
-        wheelhouse.verify(directory, plan)
+        offline.verify(directory, plan)
     assert caught.value.code == "wheelhouse-unlisted"
     (directory / "intruder-1.0-py3-none-any.whl").unlink()
     (directory / LEGACY_FILES[2]).unlink()
     with pytest.raises(IntegrityError) as caught:
-        wheelhouse.verify(directory, plan)
+        offline.verify(directory, plan)
     assert caught.value.code == "wheelhouse-missing-file"
     assert LEGACY_FILES[2] in caught.value.message
 
@@ -224,15 +224,15 @@ def test_verify_refuses_another_plan_and_a_missing_manifest(
 ) -> None:
     directory, _plan = legacy_house
     with pytest.raises(UsageError) as wrong:
-        wheelhouse.verify(directory, plan_for("tf-cpu", LEGACY_TAG))
+        offline.verify(directory, plan_for("tf-cpu", LEGACY_TAG))
     assert wrong.value.code == "wheelhouse-mismatch"
     (tmp_path / "empty").mkdir()
     with pytest.raises(IntegrityError) as missing:
-        wheelhouse.verify(tmp_path / "empty", plan_for("torch-cpu", LEGACY_TAG))
+        offline.verify(tmp_path / "empty", plan_for("torch-cpu", LEGACY_TAG))
     assert missing.value.code == "wheelhouse-no-manifest"
     (tmp_path / "empty" / "manifest.json").write_text("{not json")
     with pytest.raises(IntegrityError) as broken:
-        wheelhouse.verify(tmp_path / "empty", plan_for("torch-cpu", LEGACY_TAG))
+        offline.verify(tmp_path / "empty", plan_for("torch-cpu", LEGACY_TAG))
     assert broken.value.code == "wheelhouse-invalid"
 
 
@@ -245,13 +245,13 @@ def test_manifest_entries_cannot_point_outside_the_directory(
     manifest["files"][0]["filename"] = "../outside.whl"
     path.write_text(json.dumps(manifest))
     with pytest.raises(IntegrityError) as caught:
-        wheelhouse.verify(directory, plan)
+        offline.verify(directory, plan)
     assert caught.value.code == "wheelhouse-invalid"
 
 
 def test_fetcher_serves_verified_files(legacy_house: tuple[Path, InstallPlan]) -> None:
     directory, plan = legacy_house
-    fetcher = wheelhouse.WheelhouseFetcher.open(directory, plan)
+    fetcher = offline.WheelhouseFetcher.open(directory, plan)
     first = plan.wheels[0]
     assert fetcher.exists(first.url)
     assert not fetcher.exists(first.url.replace("AimetCommon", "Other"))
@@ -273,13 +273,13 @@ def test_offline_plan_points_every_pip_call_at_the_wheelhouse(tmp_path: Path) ->
         index_url="https://pypi.example/simple/",
         torch_index="https://torch.example/cpu",
     )
-    offline = wheelhouse.offline_plan(plan, tmp_path)
-    for step in offline.steps:
+    pointed = offline.offline_plan(plan, tmp_path)
+    for step in pointed.steps:
         assert step.pip_args == ("--no-index", "--find-links", str(tmp_path)), step.kind
-    assert [s.requirements for s in offline.steps] == [s.requirements for s in plan.steps]
+    assert [s.requirements for s in pointed.steps] == [s.requirements for s in plan.steps]
 
     legacy = plan_for("torch-cpu", LEGACY_TAG)
-    kept = wheelhouse.offline_plan(legacy, tmp_path, dependencies=False)
+    kept = offline.offline_plan(legacy, tmp_path, dependencies=False)
     torch_step = kept.steps[2]
     assert torch_step.pip_args == (
         "-f",
@@ -346,12 +346,12 @@ def test_pypi_wheelhouse_installs_with_no_index(tmp_path: Path, indexes: Indexes
     assert house.manifest.dependencies
     assert "--python-version 3.10" in (tmp_path / "pip.log").read_text()
 
-    paths = wheelhouse.verify(tmp_path / "wh", plan)
+    paths = offline.verify(tmp_path / "wh", plan)
     assert len(paths) == 4
     venv = tmp_path / "venv"
     subprocess.run([str(need_python("3.10")), "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    for step in wheelhouse.offline_plan(plan, tmp_path / "wh").steps:
+    for step in offline.offline_plan(plan, tmp_path / "wh").steps:
         subprocess.run(
             [str(python), "-m", "pip", "install", "--no-input", *step.requirements,
              *step.pip_args],
@@ -396,7 +396,7 @@ def test_release_host_wheelhouse_with_deps(
     assert [f.filename for f in house.manifest.files] == [name, "tinydep-1.0-py3-none-any.whl"]
     assert house.manifest.files[0].url == host.file_url("2.39.0", name)
     assert house.manifest.files[1].url is None
-    assert wheelhouse.verify(tmp_path / "wh", plan)[0] == tmp_path / "wh" / name
+    assert offline.verify(tmp_path / "wh", plan)[0] == tmp_path / "wh" / name
 
 
 def test_pip_download_argv_targets_the_plan_not_this_interpreter(tmp_path: Path) -> None:

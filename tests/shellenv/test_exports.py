@@ -1,7 +1,9 @@
-"""Which variables a target needs: version rules, release recognition, envsetup.sh, receipts.
+"""Which variables a target needs: envsetup.sh, receipts, probes.
 
-Environments are real: venvs made with pyenv interpreters, AIMET-shaped wheels built by the tests
-and installed with real pip, and the legacy 1.16.2.py37 env with its compiled libpymo.
+The paths are real: venvs made with pyenv interpreters, AIMET-shaped wheels built by the tests
+and installed with real pip, and the legacy 1.16.2.py37 env with its compiled libpymo, probed for
+real. Decisions that only depend on what a probe reported (the 2.x builds) get that report
+directly.
 """
 
 from __future__ import annotations
@@ -14,23 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.version import Version
 
-from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import EnvTarget
 from aimetenv.errors import UsageError
 from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
-from aimetenv.shellenv.exports import (
-    EXPORT_RULES,
-    Export,
-    export_rule,
-    exports_for_target,
-    identify_release,
-    parse_distribution,
-    translate_envsetup,
-)
+from aimetenv.shellenv.envsetup import translate_envsetup
+from aimetenv.shellenv.exports import Export, exports_for_target, from_probe
 from support.envs import need_python, site_packages
 from support.legacy import ENVSETUP_SH
 from support.wheelbuild import build_wheel
@@ -110,7 +103,7 @@ LEGACY_EXPORTS = {
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Pure wheels shaped like three later AIMET builds."""
+    """Pure wheels shaped like two later AIMET builds."""
     out = tmp_path_factory.mktemp("wheels")
     return {
         # 1.22 GPU: native code inside aimet_common, envsetup.sh in aimet_common/bin
@@ -121,105 +114,12 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 "aimet_common/bin/envsetup.sh": ENVSETUP_SH.encode(),
             },
         ),
-        # 2.x GPU from the release host: no envsetup.sh at all
-        "2.0-gpu": build_wheel(
-            out, distribution="aimet_onnx", version="2.0.0+cu121", tag="py3-none-any",
-            files={"aimet_onnx/__init__.py": b""},
-        ),
         # 2.x CPU
         "2.42-cpu": build_wheel(
             out, distribution="aimet_torch", version="2.42.0+cpu", tag="py3-none-any",
             files={"aimet_torch/__init__.py": b""},
         ),
     }  # fmt: skip
-
-
-# --- the version rules -------------------------------------------------------------------------
-
-
-def test_rules_mirror_the_catalog() -> None:
-    catalog = load_catalog()
-    assert len(EXPORT_RULES) == len(catalog.export_rules)
-    probes = [release.version for release in catalog.releases]
-    probes += [Version(v) for v in ("1.13.0", "1.21.99", "1.22.0", "1.23.9", "1.24.0", "2.42.0")]
-    for version in probes:
-        expected = catalog.export_rule(version)
-        assert expected is not None
-        numbers = (version.major, version.minor, version.micro)
-        mine = export_rule(numbers)
-        assert (mine.ld_library_path, mine.pythonpath) == (
-            expected.ld_library_path,
-            expected.pythonpath,
-        ), version
-
-
-def test_no_pythonpath_from_1_24_on() -> None:
-    for version in ((1, 24, 0), (1, 35, 0), (2, 0, 0), (2, 42, 0)):
-        rule = export_rule(version)
-        assert rule.pythonpath == ()
-        assert rule.ld_library_path == ()
-        assert "shadow" in rule.note
-
-
-# --- recognising a release ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "version", "tag", "variant", "accelerator", "assumed"),
-    [
-        ("AimetTorch", "torch_cpu_1.16.2.py37", "1.16.2.py37", "torch-cpu", "cpu", False),
-        ("AimetCommon", "torch_gpu_1.18.0", "1.18.0", "torch-gpu", "gpu", False),
-        ("AimetTensorflow", "tf_gpu_tf115_1.22.1", "1.22.1", "tf-gpu-tf115", "gpu", False),
-        ("AimetTorch", "1.13.0", "1.13.0", None, "gpu", True),  # era A: GPU-only builds
-        ("aimet-torch", "torch-gpu-1.31.0", "1.31.0", "torch-gpu", "gpu", False),
-        ("aimet_torch", "1.34.0.cu121", "1.34.0", "torch-gpu", "gpu", False),
-        ("aimet_torch", "1.34.0.cpu", "1.34.0", "torch-cpu", "cpu", False),
-        ("aimet_torch_gpu", "1.32.0", "1.32.0", "torch-gpu", "gpu", False),
-        ("aimet-torch", "1.32.1.post1", "1.32.1.post1", None, "gpu", True),
-        ("aimet-onnx", "2.0.0+cpu", "2.0.0", "onnx-cpu", "cpu", False),
-        ("aimet-onnx", "2.0.1+cu121", "2.0.1", "onnx-gpu", "gpu", False),
-        ("aimet-torch", "2.42.0", "2.42.0", None, "gpu", True),
-    ],
-)
-def test_parse_distribution(
-    name: str, version: str, tag: str, variant: str | None, accelerator: str, assumed: bool
-) -> None:
-    release = parse_distribution(name, version)
-    assert release is not None
-    assert (release.tag, release.variant, release.accelerator, release.assumed_gpu) == (
-        tag,
-        variant,
-        accelerator,
-        assumed,
-    )
-
-
-@pytest.mark.parametrize(
-    ("name", "version"),
-    [
-        ("aimet", "0.0.1"),  # an unrelated meteorology package on PyPI
-        ("aimet-tensorflow", "0.0.1"),  # Qualcomm's empty placeholder
-        ("aimet-onnx", "0.0.2"),  # yanked trial release
-        ("torch", "1.7.1+cpu"),
-        ("Aimet", "torch_cpu_1.16.2.py37"),  # the meta package names no framework
-    ],
-)
-def test_not_aimet_releases(name: str, version: str) -> None:
-    assert parse_distribution(name, version) is None
-
-
-def test_framework_package_wins_over_common_and_mixes_are_noted() -> None:
-    release, notes = identify_release(
-        [("AimetCommon", "torch_cpu_1.16.2.py37"), ("AimetTorch", "torch_cpu_1.16.2.py37")]
-    )
-    assert release is not None
-    assert release.distribution.startswith("AimetTorch")
-    assert notes == ()
-    release, notes = identify_release([("aimet-torch", "2.42.0"), ("AimetCommon", "1.16.0")])
-    assert release is not None
-    assert release.tag == "2.42.0"
-    assert len(notes) == 1
-    assert "1.16.0" in notes[0]
 
 
 # --- envsetup.sh -------------------------------------------------------------------------------
@@ -331,18 +231,30 @@ def test_gpu_1_22_gets_its_envsetup_translated(tmp_path: Path, wheels: dict[str,
     assert {e.name for e in result.exports if e.action == "set"} == set(CUDA_SETS)
 
 
-def test_gpu_2x_without_envsetup_says_so(tmp_path: Path, wheels: dict[str, Path]) -> None:
-    prefix = make_venv(tmp_path / "env", [wheels["2.0-gpu"]])
-    result = exports_for_target(venv_target(prefix), tmp_path / "state", SubprocessRunner)
+def probed(site: Path, name: str, version: str) -> dict[str, Any]:
+    """What the probe reports for an env with one AIMET distribution in ``site`` (a decision's input)."""
+    package = site / name.lower()
+    package.mkdir(parents=True, exist_ok=True)
+    return {
+        "distributions": {
+            name.replace("_", "-"): {"name": name, "version": version, "location": str(site)}
+        },
+        "site_packages": [str(site)],
+    }
+
+
+def test_gpu_2x_without_envsetup_says_so(tmp_path: Path) -> None:
+    facts = probed(tmp_path / "site", "aimet_onnx", "2.0.0+cu121")
+    result = from_probe(venv_target(tmp_path / "env"), facts, "key")
     assert result.release.tag == "2.0.0"
     assert result.exports == ()
     assert any("ships no envsetup.sh" in note for note in result.notes)
     assert any("no AIMET path is needed" in note for note in result.notes)
 
 
-def test_cpu_2x_needs_nothing(tmp_path: Path, wheels: dict[str, Path]) -> None:
-    prefix = make_venv(tmp_path / "env", [wheels["2.42-cpu"]])
-    result = exports_for_target(venv_target(prefix), tmp_path / "state", SubprocessRunner)
+def test_cpu_2x_needs_nothing(tmp_path: Path) -> None:
+    facts = probed(tmp_path / "site", "aimet_torch", "2.42.0+cpu")
+    result = from_probe(venv_target(tmp_path / "env"), facts, "key")
     assert result.release.accelerator == "cpu"
     assert result.exports == ()
     assert result.envsetup is None

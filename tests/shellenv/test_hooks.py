@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.errors import UsageError
-from aimetenv.shellenv.exports import EnvExports, Export, InstalledRelease
+from aimetenv.shellenv.exports import EnvExports, Export
 from aimetenv.shellenv.hooks import (
     CONDA_FILES,
     hook_kind,
@@ -26,6 +26,7 @@ from aimetenv.shellenv.hooks import (
     require_kind,
     state_variable,
 )
+from aimetenv.shellenv.recognise import InstalledRelease
 from support.envs import need_python
 
 if TYPE_CHECKING:

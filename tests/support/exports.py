@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aimetenv.shellenv.exports import EnvExports, Export, InstalledRelease
+from aimetenv.shellenv.exports import EnvExports, Export
+from aimetenv.shellenv.recognise import InstalledRelease
 
 
 def exports_of(  # the fields tests vary

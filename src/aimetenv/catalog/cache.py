@@ -3,7 +3,7 @@
 Parsing and validating ``data/catalog.yaml`` takes about 0.15 s (the YAML half of it, the checks
 the other half), on every command that needs the catalog; the no-op install and ``doctor`` feel
 it. The validated ``Catalog`` is pickled into ``aimetenv/data/__pycache__/``, keyed by the sha256
-of the YAML text, of the code that turns it into values (``model.py``, ``load.py``,
+of the YAML text, of the code that turns it into values (``model.py``, ``load.py``, ``names.py``,
 ``variants.py``) and by the aimetenv, Python and packaging versions. It is written where and when
 Python writes bytecode: next to the source, never with ``-B`` or ``PYTHONDONTWRITEBYTECODE``, and
 silently not at all where the package folder is read-only. It lives inside the package, so it is
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from aimetenv.catalog.model import Catalog
 
 FORMAT = b"aimetenv-catalog-cache 1\n"
-_SOURCES = ("model.py", "load.py", "variants.py")
+_SOURCES = ("model.py", "load.py", "names.py", "variants.py")
 _ALLOWED_MODULES = frozenset(
     {"aimetenv.catalog.model", "packaging.version", "packaging.specifiers", "packaging._structures"}
 )

@@ -19,15 +19,14 @@ from aimetenv.catalog.model import (
     CONFIDENCE_LEVELS,
     Catalog,
     Era,
-    ExportRule,
     Hosts,
     LibpymoRule,
     Release,
     Source,
     Variant,
     WheelFile,
-    release_version,
 )
+from aimetenv.catalog.names import is_release_tag, release_version, wheel_fields
 from aimetenv.catalog.variants import parse_variant_id
 from aimetenv.errors import CatalogError
 
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SCHEMA = 1
-_TAG_RE = re.compile(r"^\d+\.\d+\.\d+(\.post\d+)?(\.py37)?$")
 _XY_RE = re.compile(r"^\d+\.\d+$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _RELEASE_KEYS = frozenset(
@@ -131,10 +129,11 @@ def _wheel(value: object, where: _Where) -> WheelFile:
         _check_keys(data, frozenset({"file", "find_links"}), where)
         name = _required_text(data.get("file"), where.at(".file"))
         find_links = bool(data.get("find_links", False))
-    if not name.endswith(".whl") or name.count("-") < 4 or "/" in name:  # noqa: PLR2004  # a wheel name has at least five dash-separated parts
+    fields = wheel_fields(name)
+    if fields is None or "/" in name:
         raise where.fail(f"not a wheel file name: {name!r}")
     try:
-        parse_tag("-".join(name[: -len(".whl")].split("-")[-3:]))
+        parse_tag(fields[2])
     except ValueError:
         raise where.fail(f"wheel file name has no valid tags: {name!r}") from None
     return WheelFile(filename=name, find_links=find_links)
@@ -247,7 +246,7 @@ def _release(value: object, where: _Where, eras: Mapping[str, Era]) -> Release:
     tag = _required_text(data.get("tag"), where.at("tag"))
     where = _Where(where.origin, f"release {tag!r}")
     _check_keys(data, _RELEASE_KEYS, where)
-    if not _TAG_RE.match(tag):
+    if not is_release_tag(tag):
         raise where.fail("tag must look like 1.16.2, 1.16.2.py37 or 1.32.1.post1")
     era = _required_text(data.get("era"), where.at(".era"))
     if era not in eras:
@@ -297,7 +296,7 @@ def _release(value: object, where: _Where, eras: Mapping[str, Era]) -> Release:
     )
 
 
-def _rules(raw: object, where: _Where) -> tuple[tuple[LibpymoRule, ...], tuple[ExportRule, ...]]:
+def _libpymo_rules(raw: object, where: _Where) -> tuple[LibpymoRule, ...]:
     data = _mapping(raw, where)
     libpymo: list[LibpymoRule] = []
     for i, item in enumerate(data.get("libpymo") or []):
@@ -314,21 +313,9 @@ def _rules(raw: object, where: _Where) -> tuple[tuple[LibpymoRule, ...], tuple[E
                 note=_required_text(rule.get("note"), w.at(".note")),
             )
         )
-    exports: list[ExportRule] = []
-    for i, item in enumerate(data.get("exports") or []):
-        w = where.at(f"exports[{i}]")
-        rule = _mapping(item, w)
-        exports.append(
-            ExportRule(
-                versions=_specifier(rule.get("versions"), w.at(".versions")),
-                ld_library_path=tuple(rule.get("LD_LIBRARY_PATH") or ()),
-                pythonpath=tuple(rule.get("PYTHONPATH") or ()),
-                note=_required_text(rule.get("note"), w.at(".note")),
-            )
-        )
-    if not libpymo or not exports:
-        raise where.fail("the libpymo and exports rules must not be empty")
-    return tuple(libpymo), tuple(exports)
+    if not libpymo:
+        raise where.fail("the libpymo rules must not be empty")
+    return tuple(libpymo)
 
 
 def _document(text: str, where: _Where, *, detail: bool) -> Mapping[str, Any]:
@@ -361,7 +348,7 @@ def parse_catalog(text: str, origin: str) -> Catalog:
         )
         for k, v in _mapping(data.get("eras"), where.at("eras")).items()
     }
-    libpymo, exports = _rules(data, where)
+    libpymo = _libpymo_rules(data, where)
     non_releases = {}
     for i, item in enumerate(data.get("non_releases") or []):
         entry = _mapping(item, where.at(f"non_releases[{i}]"))
@@ -387,7 +374,6 @@ def parse_catalog(text: str, origin: str) -> Catalog:
         pip_by_python=pip_by_python,
         eras=eras,
         libpymo_rules=libpymo,
-        export_rules=exports,
         non_releases=non_releases,
         releases=tuple(sorted(releases, key=_release_order)),
     )

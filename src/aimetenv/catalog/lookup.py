@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import InvalidVersion
 
+from aimetenv.catalog.names import release_version
 from aimetenv.catalog.variants import (
     MAX_INPUT,
     normalize_variant,
@@ -57,14 +58,14 @@ def nearest_releases(catalog: Catalog, text: str, count: int = 3) -> list[str]:
     tags = [r.tag for r in catalog.releases]
     text = text[:MAX_INPUT]  # a huge number would make Version() fail on int()'s digit limit
     try:
-        wanted = Version(text.removesuffix(".py37"))
+        wanted = release_version(text)
     except InvalidVersion:
         import difflib  # noqa: PLC0415  # only needed on this error path
 
         return difflib.get_close_matches(text, tags, n=count, cutoff=0.3)
 
     def distance(tag: str) -> tuple[int, int, int]:
-        version = Version(tag.removesuffix(".py37"))
+        version = release_version(tag)
         return (
             abs(version.major - wanted.major),
             abs(version.minor - wanted.minor),

@@ -6,21 +6,17 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from packaging.version import Version
+from aimetenv.catalog.exportrules import ExportRule, export_rule
+from aimetenv.catalog.names import FRAMEWORK_PACKAGES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
 SourceKind = Literal["github", "pypi"]
 CONFIDENCE_LEVELS = ("verified-asset", "verified-doc", "verified-pypi", "inferred", "unverified")
-FRAMEWORK_PACKAGES = {"torch": "aimet_torch", "onnx": "aimet_onnx", "tf": "aimet_tensorflow"}
-
-
-def release_version(tag: str) -> Version:
-    """The version a tag stands for: ``1.16.2.py37`` is release 1.16.2 built for Python 3.7."""
-    return Version(tag.removesuffix(".py37"))
 
 
 @dataclass(frozen=True)
@@ -138,16 +134,6 @@ class LibpymoRule:
 
 
 @dataclass(frozen=True)
-class ExportRule:
-    """The environment variables a range of releases needs, relative to site-packages."""
-
-    versions: SpecifierSet
-    ld_library_path: tuple[str, ...]
-    pythonpath: tuple[str, ...]
-    note: str
-
-
-@dataclass(frozen=True)
 class Era:
     """A packaging era: a span of releases that share a naming and layout."""
 
@@ -174,7 +160,6 @@ class Catalog:
     pip_by_python: Mapping[str, str]
     eras: Mapping[str, Era]
     libpymo_rules: tuple[LibpymoRule, ...]
-    export_rules: tuple[ExportRule, ...]
     non_releases: Mapping[str, str]
     releases: tuple[Release, ...]
     overlay_path: str | None = None
@@ -194,11 +179,8 @@ class Catalog:
         return None
 
     def export_rule(self, version: Version) -> ExportRule | None:
-        """The first export rule whose versions contain this release."""
-        for rule in self.export_rules:
-            if version in rule.versions:
-                return rule
-        return None
+        """The export rule of this release (``catalog.exportrules``; there always is one)."""
+        return export_rule((version.major, version.minor, version.micro))
 
     def replace_releases(self, releases: tuple[Release, ...], overlay_path: str) -> Catalog:
         """A copy with another release list (after merging the user overlay)."""
@@ -207,10 +189,8 @@ class Catalog:
 
 __all__ = [
     "CONFIDENCE_LEVELS",
-    "FRAMEWORK_PACKAGES",
     "Catalog",
     "Era",
-    "ExportRule",
     "Hosts",
     "LibpymoRule",
     "Release",
@@ -218,5 +198,4 @@ __all__ = [
     "SourceKind",
     "Variant",
     "WheelFile",
-    "release_version",
 ]

@@ -359,7 +359,7 @@ def _carry_out(  # the settings install needs, passed as one call
 
     from aimetenv.fetch.download import Downloader
     from aimetenv.install.execute import install as run_install
-    from aimetenv.install.wheelhouse import WheelhouseFetcher
+    from aimetenv.install.offline import WheelhouseFetcher
     from aimetenv.render.install import target_line
 
     if talk:

@@ -9,10 +9,10 @@ project, ``aimet-tensorflow`` 0.0.1 is an empty placeholder, ``aimet-onnx`` 0.0.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from aimetenv.catalog.names import parse_dist_name, parse_dist_version
 from aimetenv.catalog.variants import parse_variant_id
 
 if TYPE_CHECKING:
@@ -21,26 +21,6 @@ if TYPE_CHECKING:
     from aimetenv.catalog.model import Catalog, Release, Variant
 
 Role = Literal["framework", "common", "meta", "placeholder", "unrelated", "yanked"]
-
-_LEGACY_TOKEN = re.compile(
-    r"^(?P<token>(?:tf[_-]torch|torch|tf|onnx)[_-](?:cpu|gpu)(?:[_-](?:pt|tf)\d+)?)[_-]"
-    r"(?P<tag>\d+\.\d+\.\d+(?:\.py37)?)$"
-)
-_DOT_LOCAL = re.compile(r"^(?P<tag>\d+\.\d+\.\d+)\.(?P<local>cu\d+|cpu)$")
-_PEP440 = re.compile(r"^(?P<tag>\d+\.\d+\.\d+(?:\.post\d+)?)(?:\+(?P<local>cu\d+|cpu))?$")
-_NAMED_VARIANT = re.compile(r"^aimet-(?P<token>(?:torch|tf|onnx)-(?:cpu|gpu)(?:-(?:pt|tf)\d+)?)$")
-
-FRAMEWORK_OF_NAME = {
-    "aimettorch": "torch",
-    "aimet-torch": "torch",
-    "aimettensorflow": "tf",
-    "aimet-tensorflow": "tf",
-    "aimet-tf": "tf",
-    "aimetonnx": "onnx",
-    "aimet-onnx": "onnx",
-}
-_COMMON_NAMES = ("aimetcommon", "aimet-common")
-PACKAGE_OF_FRAMEWORK = {"torch": "aimet_torch", "onnx": "aimet_onnx", "tf": "aimet_tensorflow"}
 
 
 @dataclass(frozen=True)
@@ -76,27 +56,17 @@ class Identification:
     source: Literal["github", "pypi"]
 
 
-def parse_aimet_version(version: str) -> tuple[str | None, str | None, str | None]:
-    """(tag, variant token, local) from an AIMET distribution version; Nones when unknown."""
-    text = version.strip()
-    match = _LEGACY_TOKEN.match(text)
-    if match:
-        return match.group("tag"), match.group("token"), None
-    match = _DOT_LOCAL.match(text)
-    if match:
-        return match.group("tag"), None, match.group("local")
-    match = _PEP440.match(text)
-    if match:
-        return match.group("tag"), None, match.group("local")
-    return None, None, None
-
-
 def _classify(  # noqa: PLR0911  # one return per kind of name
     key: str, name: str, version: str, location: str
 ) -> AimetDist | None:
-    tag, token, local = parse_aimet_version(version)
+    dist = parse_dist_name(key)
+    if dist is None:
+        return None
+    parsed = parse_dist_version(version)
+    exact = parsed if parsed is not None and parsed.exact else None
+    tag, token, local = (exact.tag, exact.token, exact.local) if exact else (None, None, None)
     common = {"key": key, "name": name, "version": version, "location": location}
-    if key == "aimet":
+    if dist.framework is None:
         if token is not None:
             return AimetDist(**common, role="meta", tag=tag, token=token)
         return AimetDist(
@@ -104,38 +74,34 @@ def _classify(  # noqa: PLR0911  # one return per kind of name
             role="unrelated",
             note="the PyPI project 'aimet' is an unrelated package by another author",
         )
-    named = _NAMED_VARIANT.match(key)
-    if named:
-        parsed = parse_variant_id(named.group("token"))
+    if dist.framework == "common":
+        return AimetDist(**common, role="common", tag=tag, token=token, local=local)
+    if dist.token is not None:
+        variant = parse_variant_id(dist.token)
         return AimetDist(
             **common,
             role="framework",
-            framework=None if parsed is None else parsed.framework,
+            framework=None if variant is None else variant.framework,
             tag=tag,
-            token=named.group("token"),
+            token=dist.token,
             local=local,
         )
-    if key in _COMMON_NAMES:
-        return AimetDist(**common, role="common", tag=tag, token=token, local=local)
-    framework = FRAMEWORK_OF_NAME.get(key)
-    if framework is None:
-        return None
     if key == "aimet-tensorflow" and version.startswith("0.0."):
         return AimetDist(
             **common,
             role="placeholder",
-            framework=framework,
+            framework=dist.framework,
             note="aimet-tensorflow 0.0.1 on PyPI is an empty placeholder with no package",
         )
     if key == "aimet-onnx" and version.startswith("0.0."):
         return AimetDist(
             **common,
             role="yanked",
-            framework=framework,
+            framework=dist.framework,
             note="aimet-onnx 0.0.x were yanked from PyPI: 'a non-functional trial release'",
         )
     return AimetDist(
-        **common, role="framework", framework=framework, tag=tag, token=token, local=local
+        **common, role="framework", framework=dist.framework, tag=tag, token=token, local=local
     )
 
 
@@ -255,13 +221,10 @@ def identify(
 
 
 __all__ = [
-    "FRAMEWORK_OF_NAME",
-    "PACKAGE_OF_FRAMEWORK",
     "AimetDist",
     "Identification",
     "Role",
     "aimet_distributions",
     "choose_variant",
     "identify",
-    "parse_aimet_version",
 ]

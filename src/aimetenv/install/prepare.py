@@ -253,7 +253,8 @@ def _as_new(target: EnvTarget) -> EnvTarget:
 
 def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
     """Every pip call of the plan pointed at the wheelhouse (its manifest says how)."""
-    from aimetenv.install.wheelhouse import offline_plan, read_manifest  # noqa: PLC0415  # --wheel-dir only
+    from aimetenv.install.offline import offline_plan  # noqa: PLC0415  # --wheel-dir only
+    from aimetenv.install.wheelhouse_manifest import read_manifest  # noqa: PLC0415  # --wheel-dir only
 
     manifest = read_manifest(folder)
     return offline_plan(plan, folder, dependencies=manifest.dependencies)

@@ -2,13 +2,8 @@
 
 ``aimetenv env`` runs from shell start-up files, so this module stays light: it reads the install
 receipt when there is one (JSON only), and otherwise probes the interpreter once and recognises
-the release from its installed distributions. It never loads the release catalog: the three
-version rules below mirror the catalog's ``exports:`` section (a test keeps them equal).
-
-Releases up to 1.21 need ``<site>/aimet_common/x86_64-linux-gnu`` on ``PYTHONPATH`` and
-``LD_LIBRARY_PATH`` (and ``<site>/aimet_common`` on ``LD_LIBRARY_PATH``); 1.22 and 1.23 need
-``<site>/aimet_common`` on ``LD_LIBRARY_PATH``; 1.24 and later, 2.x included, need no AIMET path
-at all, and a ``PYTHONPATH`` into site-packages would shadow the installed package. GPU builds
+the release from its installed distributions. It never loads the release catalog: the version
+rules come from ``catalog.exportrules``, which imports neither yaml nor packaging. GPU builds
 also get the CUDA settings of the ``envsetup.sh`` the release ships, translated line by line.
 """
 
@@ -20,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from aimetenv.catalog.exportrules import NO_PATH_FROM, export_rule
 from aimetenv.errors import UsageError
+from aimetenv.shellenv.recognise import (
+    InstalledRelease,
+    identify_from_probe,
+    identify_release,
+    listed_distributions,
+    parse_distribution,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -29,60 +32,14 @@ if TYPE_CHECKING:
     from aimetenv.install.receipt import Receipt
     from aimetenv.runner import Runner
 
-Accelerator = Literal["cpu", "gpu"]
 Source = Literal["receipt", "probe"]
 Action = Literal["prepend", "set"]
-Version3 = tuple[int, int, int]
 
 LD_LIBRARY_PATH = "LD_LIBRARY_PATH"
 PYTHONPATH = "PYTHONPATH"
 # Patterns are compiled on first use (re caches them): ``aimetenv env`` runs from shell start-up
 # files, and a receipt needs only one of them.
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-@dataclass(frozen=True)
-class ExportRule:
-    """The AIMET directories a range of releases needs, relative to site-packages."""
-
-    below: Version3 | None
-    """The first release the rule no longer covers; None for the newest rule."""
-    ld_library_path: tuple[str, ...]
-    pythonpath: tuple[str, ...]
-    note: str
-
-
-# The catalog's ``exports:`` rules in order (tests/test_envexports.py keeps them equal).
-EXPORT_RULES: tuple[ExportRule, ...] = (
-    ExportRule(
-        (1, 22, 0),
-        ("aimet_common/x86_64-linux-gnu", "aimet_common"),
-        ("aimet_common/x86_64-linux-gnu",),
-        "libpymo and AimetTensorQuantizer are top-level modules in aimet_common/x86_64-linux-gnu",
-    ),
-    ExportRule(
-        (1, 24, 0),
-        ("aimet_common",),
-        (),
-        "the native libraries sit in aimet_common; no PYTHONPATH is needed",
-    ),
-    ExportRule(
-        None,
-        (),
-        (),
-        "no AIMET path is needed; a PYTHONPATH into site-packages would shadow the installed "
-        "package, so remove any old aimet_common PYTHONPATH export",
-    ),
-)
-NO_PATH_FROM: Version3 = (1, 24, 0)
-
-
-def export_rule(version: Version3) -> ExportRule:
-    """The rule that covers this release version."""
-    for rule in EXPORT_RULES:
-        if rule.below is None or version < rule.below:
-            return rule
-    return EXPORT_RULES[-1]
 
 
 @dataclass(frozen=True)
@@ -104,25 +61,6 @@ class Export:
         else:
             data["value"] = self.values[0]
         return data
-
-
-@dataclass(frozen=True)
-class InstalledRelease:
-    """The AIMET release found in an environment."""
-
-    version: Version3
-    tag: str
-    variant: str | None
-    accelerator: Accelerator
-    distribution: str
-    """The distribution it was recognised from, e.g. ``AimetTorch torch_cpu_1.16.2.py37``."""
-    assumed_gpu: bool = False
-    """The build does not name its accelerator (era A, PyPI builds): treated as a GPU build."""
-
-    @property
-    def version_text(self) -> str:
-        """``1.16.2``."""
-        return ".".join(str(p) for p in self.version)
 
 
 @dataclass(frozen=True)
@@ -156,198 +94,6 @@ class EnvExports:
 
 
 # ---------------------------------------------------------------------------------------------
-# Recognising a release from distribution names and versions
-
-_VERSION_PATTERN = r"(?<![\d.])(\d+)\.(\d+)\.(\d+)((?:\.post\d+)?)((?:\.py37)?)"
-_LEGACY_NAMES = {
-    "aimetcommon": "common",
-    "aimettorch": "torch",
-    "aimettensorflow": "tf",
-    "aimetonnx": "onnx",
-}
-_NEW_NAME_PATTERN = r"^aimet-(torch|tensorflow|tf|onnx|common)(?:-(cpu|gpu))?$"
-_VARIANT_WORD_PATTERN = r"^(?P<token>[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*?)[-_]\d+\.\d+\.\d+"
-_LOCAL_PATTERN = r"\d[.+](cu\d+|cpu)\b"
-
-
-def normalize(name: str) -> str:
-    """PEP 503 name normalisation (``AimetTorch`` -> ``aimettorch``, ``aimet_torch`` -> ``aimet-torch``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _framework(name: str) -> str | None:
-    key = normalize(name)
-    if key in _LEGACY_NAMES:
-        return _LEGACY_NAMES[key]
-    match = re.match(_NEW_NAME_PATTERN, key)
-    if match is None:
-        return None
-    return "tf" if match.group(1) in ("tf", "tensorflow") else match.group(1)
-
-
-def parse_distribution(name: str, version: str) -> InstalledRelease | None:
-    """The release an AIMET distribution stands for, or None when it is not one.
-
-    ``AimetTorch torch_cpu_1.16.2.py37``, ``aimet-torch torch-gpu-1.31.0``,
-    ``aimet-torch 1.34.0.cu121``, ``aimet-onnx 2.0.0+cpu``, ``aimet-torch 2.42.0``.
-    """
-    framework = _framework(name)
-    match = re.search(_VERSION_PATTERN, version)
-    if framework is None or match is None:
-        return None
-    numbers = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    if numbers < (1, 0, 0):  # aimet-tensorflow 0.0.1 and aimet-onnx 0.0.x are placeholders
-        return None
-    tag = f"{numbers[0]}.{numbers[1]}.{numbers[2]}{match.group(4)}{match.group(5)}"
-    token_match = re.match(_VARIANT_WORD_PATTERN, version.lower())
-    variant = token_match.group("token").replace("_", "-") if token_match else None
-    name_match = re.match(_NEW_NAME_PATTERN, normalize(name))
-    if variant is None and name_match is not None and name_match.group(2):
-        variant = f"{_framework(name)}-{name_match.group(2)}"  # aimet_torch_gpu-1.32.0
-    local = re.search(_LOCAL_PATTERN, version.lower())
-    if variant is None and local is not None and framework != "common":
-        variant = f"{framework}-{'cpu' if local.group(1) == 'cpu' else 'gpu'}"
-    marks = f"{variant or ''} {local.group(1) if local else ''}"
-    if "gpu" in marks or re.search(r"\bcu\d+", marks):
-        accelerator: Accelerator = "gpu"
-        assumed = False
-    elif "cpu" in marks:
-        accelerator, assumed = "cpu", False
-    else:
-        accelerator, assumed = "gpu", True
-    return InstalledRelease(
-        version=numbers,
-        tag=tag,
-        variant=variant,
-        accelerator=accelerator,
-        distribution=f"{name} {version}",
-        assumed_gpu=assumed,
-    )
-
-
-def identify_release(
-    distributions: Iterable[tuple[str, str]],
-) -> tuple[InstalledRelease | None, tuple[str, ...]]:
-    """The AIMET release among ``(name, version)`` pairs, and notes about what was odd.
-
-    A framework package (AimetTorch, aimet-onnx, ...) wins over AimetCommon, which names no
-    framework; a build that names its variant wins over one that does not.
-    """
-    found = []
-    for name, version in distributions:
-        release = parse_distribution(name, version)
-        if release is not None:
-            framework = _framework(name)
-            found.append((framework == "common", release.variant is None, name.lower(), release))
-    if not found:
-        return None, ()
-    found.sort(key=lambda item: item[:3])
-    chosen = found[0][3]
-    notes = []
-    others = sorted({r.version for *_, r in found if r.version != chosen.version})
-    if others:
-        shown = ", ".join(".".join(str(p) for p in v) for v in others)
-        notes.append(
-            f"other AIMET versions are installed too ({shown}); the exports follow "
-            f"{chosen.distribution}"
-        )
-    return chosen, tuple(notes)
-
-
-def identify_from_probe(
-    facts: Mapping[str, Any],
-) -> tuple[InstalledRelease | None, str | None, tuple[str, ...]]:
-    """The release in the probe's ``distributions``, the folder its files are in, and notes."""
-    dists = facts.get("distributions")
-    pairs: list[tuple[str, str]] = []
-    locations: dict[str, str] = {}
-    if isinstance(dists, dict):
-        for entry in dists.values():
-            if not isinstance(entry, dict):
-                continue
-            name, version = entry.get("name"), entry.get("version")
-            if isinstance(name, str) and isinstance(version, str):
-                pairs.append((name, version))
-                location = entry.get("location")
-                if isinstance(location, str):
-                    locations[f"{name} {version}"] = location
-    release, notes = identify_release(pairs)
-    if release is None:
-        return None, None, ()
-    return release, locations.get(release.distribution), notes
-
-
-def listed_distributions(site_dirs: Iterable[str]) -> list[tuple[str, str]]:
-    """``(name, version)`` of the AIMET ``*.dist-info`` folders, from their names only (cheap)."""
-    pairs = []
-    for folder in site_dirs:
-        try:
-            entries = [child.name for child in Path(folder).iterdir()]
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.lower().startswith("aimet") and entry.endswith(".dist-info"):
-                name, _, version = entry[: -len(".dist-info")].partition("-")
-                pairs.append((name, version))
-    return pairs
-
-
-# ---------------------------------------------------------------------------------------------
-# envsetup.sh
-
-
-def find_envsetup(site: str) -> str | None:
-    """``<site>/aimet_*/bin/envsetup.sh`` (aimet_common up to 1.30, aimet_<fw> from 1.31)."""
-    found = sorted(Path(site).glob("aimet_*/bin/envsetup.sh"))
-    return str(found[0]) if found else None
-
-
-_ASSIGN_PATTERN = r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$"
-_EMPTY_GUARD_PATTERN = r'^if \[ -z "?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"? \]; then \1=(""|\'\')?; fi$'
-
-
-def _unquote(value: str) -> str | None:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":  # noqa: PLR2004  # a quote at each end
-        inner = value[1:-1]
-        return None if value[0] in inner else inner
-    if any(c in value for c in "\"'`\\ ;&|()<>"):
-        return None
-    return value
-
-
-def translate_envsetup(text: str, origin: str) -> tuple[tuple[Export, ...], tuple[str, ...]]:
-    """The exports of an AIMET ``envsetup.sh``, and a note for each line that was not understood.
-
-    ``export X=a:b:$X`` becomes a prepend of ``a`` and ``b`` (each only if absent, so running it
-    twice changes nothing); ``export X=value`` becomes a set. The guard that gives an unset
-    ``LD_LIBRARY_PATH`` an empty value is not needed: the prepend leaves no stray ``:``.
-    """
-    exports: list[Export] = []
-    notes: list[str] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#") or re.match(_EMPTY_GUARD_PATTERN, line):
-            continue
-        match = re.match(_ASSIGN_PATTERN, line)
-        value = _unquote(match.group(2)) if match else None
-        if match is None or value is None:
-            notes.append(f"line {number} of {origin} was not translated: {line[:80]}")
-            continue
-        name = match.group(1)
-        parts = value.split(":")
-        self_refs = {f"${name}", f"${{{name}}}"}
-        if parts and parts[-1] in self_refs and not any("$" in p for p in parts[:-1]):
-            directories = tuple(p for p in parts[:-1] if p)
-            if directories:
-                exports.append(Export(name, "prepend", directories, origin))
-        elif "$" not in value:
-            exports.append(Export(name, "set", (value,), origin))
-        else:
-            notes.append(f"line {number} of {origin} was not translated: {line[:80]}")
-    return tuple(exports), tuple(notes)
-
-
-# ---------------------------------------------------------------------------------------------
 # Putting it together
 
 
@@ -376,6 +122,8 @@ def build_exports(  # each input is one fact about the environment
     read_text: Callable[[str], str] | None = None,
 ) -> EnvExports:
     """The exports for ``release`` installed in ``site``, CUDA settings included for GPU builds."""
+    from aimetenv.shellenv.envsetup import find_envsetup, translate_envsetup  # noqa: PLC0415  # GPU builds only
+
     all_notes = list(notes)
     if release.version >= NO_PATH_FROM and (pythonpath or ld_library_path):
         all_notes.append(
@@ -486,7 +234,7 @@ def from_receipt(target: EnvTarget, receipt: Receipt, key: str) -> EnvExports | 
         ld_library_path=ld,
         pythonpath=py,
         cuda=cuda,
-        rule_note=str(exports.get("note") or export_rule(release.version).note),
+        rule_note=str(exports.get("note") or export_rule(release.version).env_note),
     )
 
 
@@ -515,7 +263,7 @@ def from_probe(target: EnvTarget, facts: Mapping[str, Any], key: str) -> EnvExpo
         ld_library_path=rule.ld_library_path,
         pythonpath=rule.pythonpath,
         cuda=release.accelerator == "gpu",
-        rule_note=rule.note,
+        rule_note=rule.env_note,
         notes=notes,
     )
 
@@ -601,26 +349,14 @@ def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path
 
 
 __all__ = [
-    "EXPORT_RULES",
-    "NO_PATH_FROM",
     "EnvExports",
     "Export",
-    "ExportRule",
-    "InstalledRelease",
     "build_exports",
     "check_target",
     "env_key",
     "env_prefix",
-    "export_rule",
     "exports_for_target",
-    "find_envsetup",
     "from_probe",
     "from_receipt",
-    "identify_from_probe",
-    "identify_release",
     "last_installed_target",
-    "listed_distributions",
-    "normalize",
-    "parse_distribution",
-    "translate_envsetup",
 ]

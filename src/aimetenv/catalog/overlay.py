@@ -1,0 +1,354 @@
+"""The user overlay that ``releases --refresh`` writes, built from what the release APIs said.
+
+- For a release the catalog knows, each variant whose every file matches a release asset gets
+  the real asset names, ``confidence: verified-asset``, ``evidence: REL <url> (refreshed
+  <date>)`` and the ``sha256`` digests the API reports (newer releases have them; older ones do
+  not). Other fields of the variant stay as packaged.
+- A release newer than every packaged one is added whole. It takes the era and the rules of the
+  newest packaged release (its template): each of the template's variants is looked for among
+  the new release's assets (the template's file name with the new version) and on PyPI (the
+  template's project at the new version, yanked files ignored).
+
+Matching asset names uses the same knowledge as the catalog: legacy ``<Pkg>-<token>_<tag>-...``,
+``aimet_<fw>-<token>_<tag>-...``, ``aimet_<token>-<tag>-...``, ``aimet_<fw>-<ver>.<cuXYZ|cpu>-...``,
+``aimet_<fw>-<ver>+<cuXYZ|cpu>-...`` and the untagged GPU wheels of 2.39 and later; ``aimet_tf``
+and ``aimet_tensorflow`` are one framework (see ``catalog.names.classify``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aimetenv.catalog.names import classify, classify_tags, is_release_tag, tag_version
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from aimetenv.catalog.model import Catalog, Release, Source, Variant
+    from aimetenv.catalog.releaseapi import Asset, GithubRelease, PypiFile
+
+
+# matching
+
+
+def _match(wanted: Sequence[str], assets: Sequence[Asset]) -> list[Asset] | None:
+    """The asset for each wanted file name, in order, or None when any has no single match."""
+    by_name = {a.name: a for a in assets}
+    keyed = [(a, k) for a in assets if (k := classify(a.name)) is not None and k.linux]
+    found: list[Asset] = []
+    for name in wanted:
+        if name in by_name:
+            found.append(by_name[name])
+            continue
+        key = classify(name)
+        if key is None:
+            return None
+        same = [
+            a
+            for a, k in keyed
+            if (k.role, k.token, k.local, k.version)
+            == (key.role, key.token, key.local, key.version)
+        ]
+        if len(same) > 1:
+            same = [a for a in same if a.name.endswith(f"-{key.tags}.whl")]
+        if len(same) != 1:
+            return None
+        found.append(same[0])
+    return found
+
+
+def _fallback(
+    wanted: Sequence[str], assets: Sequence[Asset], claimed: set[str]
+) -> list[Asset] | None:
+    """For local-tag names only: the one unclaimed asset of the same package and accelerator."""
+    found: list[Asset] = []
+    for name in wanted:
+        key = classify(name)
+        if key is None or key.token is not None:
+            return None
+        options = [
+            a
+            for a in assets
+            if a.name not in claimed
+            and (k := classify(a.name)) is not None
+            and k.linux
+            and k.token is None
+            and (k.role, k.version, k.accelerator) == (key.role, key.version, key.accelerator)
+        ]
+        if len(options) != 1:
+            return None
+        found.append(options[0])
+    return found
+
+
+# overlay
+
+
+def _source_dict(source: Source, assets: Sequence[Asset], evidence: str) -> dict[str, Any]:
+    wheels: list[Any] = []
+    for wheel, asset in zip(source.wheels, assets):
+        wheels.append({"file": asset.name, "find_links": True} if wheel.find_links else asset.name)
+    data: dict[str, Any] = {
+        "wheels": wheels,
+        "python": source.python,
+        "python_default": source.python_default,
+        "glibc": source.glibc,
+    }
+    if source.pip:
+        data["pip"] = source.pip
+    if source.pins:
+        data["pins"] = dict(source.pins)
+    if source.torch:
+        data["torch"] = source.torch
+    if source.replace:
+        data["replace"] = dict(source.replace)
+    if source.note:
+        data["note"] = source.note
+    data["confidence"] = "verified-asset"
+    data["evidence"] = evidence
+    digests = {a.name: a.sha256 for a in assets if a.sha256}
+    if digests:
+        data["sha256"] = digests
+    return data
+
+
+@dataclass
+class _Tally:
+    verified: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    digests: int = 0
+
+
+def _known_release(
+    release: Release, remote: GithubRelease, date: str, tally: _Tally
+) -> dict[str, Any] | None:
+    evidence = f"REL {remote.html_url} (refreshed {date})"
+    chosen: dict[str, list[Asset]] = {}
+    pending: list[Variant] = []
+    for variant in release.variants.values():
+        if variant.github is None or not variant.shipped:
+            continue
+        found = _match([w.filename for w in variant.github.wheels], remote.assets)
+        if found is None:
+            pending.append(variant)
+        else:
+            chosen[variant.id] = found
+    claimed = {a.name for found in chosen.values() for a in found}
+    for variant in pending:
+        assert variant.github is not None  # noqa: S101  # filtered above
+        found = _fallback([w.filename for w in variant.github.wheels], remote.assets, claimed)
+        if found is None:
+            tally.unmatched.append(f"{release.tag} {variant.id}")
+            continue
+        chosen[variant.id] = found
+        claimed.update(a.name for a in found)
+    if not chosen:
+        return None
+    variants: dict[str, Any] = {}
+    for variant_id, assets in chosen.items():
+        github = release.variants[variant_id].github
+        assert github is not None  # noqa: S101  # chosen only for variants with a github source
+        variants[variant_id] = {"github": _source_dict(github, assets, evidence)}
+        tally.verified.append(f"{release.tag} {variant_id}")
+        tally.digests += sum(1 for a in assets if a.sha256)
+    return {"tag": release.tag, "variants": variants}
+
+
+def _renamed(filename: str, old: str, new: str) -> str:
+    return re.sub(rf"(?<=[-_]){re.escape(old)}(?=[-+.])", new, filename, count=1)
+
+
+def _with_cpu(filename: str, version: str) -> str:
+    return filename.replace(f"-{version}-", f"-{version}+cpu-", 1)
+
+
+def _pypi_tags(files: Iterable[PypiFile]) -> list[str]:
+    tags: list[str] = []
+    for item in files:
+        found = classify_tags(item.filename) if item.filename.endswith(".whl") else None
+        if found is not None and found not in tags:
+            tags.append(found)
+    return tags
+
+
+def _glibc_of(tags: Sequence[str], fallback: str | None) -> str | None:
+    floors = []
+    for tag in tags:
+        for platform in tag.rsplit("-", 1)[-1].split("."):
+            found = re.match(r"^manylinux_(\d+)_(\d+)_", platform)
+            if found:
+                floors.append((int(found.group(1)), int(found.group(2))))
+    if floors:
+        major, minor = min(floors)
+        return f"{major}.{minor}"
+    if tags and all(t.endswith("-any") for t in tags):
+        return None
+    return fallback
+
+
+def _new_github(
+    template: Release, variant: Variant, remote: GithubRelease | None, tag: str, date: str
+) -> tuple[dict[str, Any], list[Asset]] | None:
+    if remote is None or variant.github is None:
+        return None
+    wanted = [_renamed(w.filename, template.tag, tag) for w in variant.github.wheels]
+    found = None
+    if variant.accelerator == "cpu":
+        # The template may use the GPU wheel for CPU (no +cpu asset that release); prefer a
+        # +cpu asset when the new release has one again.
+        found = _match([_with_cpu(name, tag) for name in wanted], remote.assets)
+    found = found or _match(wanted, remote.assets)
+    if found is None:
+        return None
+    data = _source_dict(variant.github, found, f"REL {remote.html_url} (refreshed {date})")
+    data.pop("note", None)
+    return data, found
+
+
+def _new_pypi(
+    variant: Variant, pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]], tag: str, base: str,
+    date: str,
+) -> dict[str, Any] | None:  # fmt: skip
+    source = variant.pypi
+    if source is None or source.requirement is None:
+        return None
+    project = source.requirement.split("==", 1)[0]
+    files = pypi.get(project, {}).get(tag)
+    if not files:
+        return None
+    tags = _pypi_tags(files)
+    if not tags:
+        return None
+    requires = next((f.requires_python for f in files if f.requires_python), None)
+    data: dict[str, Any] = {
+        "requirement": f"{project}=={tag}",
+        "wheel_tags": tags,
+        "python": requires or source.python,
+        "python_default": source.python_default,
+        "glibc": _glibc_of(tags, source.glibc),
+    }
+    if source.torch:
+        data["torch"] = source.torch
+    if source.replace:
+        data["replace"] = dict(source.replace)
+    if source.pins:
+        data["pins"] = dict(source.pins)
+    data["confidence"] = "verified-pypi"
+    data["evidence"] = f"PYPI {base.rstrip('/')}/{project}/json (refreshed {date})"
+    return data
+
+
+def _new_release(  # the inputs of one new entry
+    template: Release,
+    *,
+    tag: str,
+    remote: GithubRelease | None,
+    pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]],
+    pypi_base: str,
+    date: str,
+    tally: _Tally,
+) -> dict[str, Any] | None:
+    variants: dict[str, Any] = {}
+    for variant in template.variants.values():
+        if not variant.shipped:
+            continue
+        entry: dict[str, Any] = {}
+        github = _new_github(template, variant, remote, tag, date)
+        if github is not None:
+            entry["github"] = github[0]
+            tally.digests += sum(1 for a in github[1] if a.sha256)
+        pypi_source = _new_pypi(variant, pypi, tag, pypi_base, date)
+        if pypi_source is not None:
+            entry["pypi"] = pypi_source
+        if entry:
+            if variant.cuda:
+                entry["cuda"] = variant.cuda
+            if variant.aliases:
+                entry["aliases"] = list(variant.aliases)
+            variants[variant.id] = entry
+    if not variants:
+        tally.skipped.append(f"{tag}: no file matches the files of {template.tag}'s variants")
+        return None
+    hosting = [k for k in ("github", "pypi") if any(k in v for v in variants.values())]
+    prefer = template.prefer if template.prefer in hosting else hosting[0]
+    uploaded = sorted(
+        f.uploaded for project in pypi.values() for f in project.get(tag, ()) if f.uploaded
+    )
+    date_of_release = (remote.published if remote else None) or (uploaded[0] if uploaded else None)
+    tally.added.append(tag)
+    return {
+        "tag": tag,
+        "date": date_of_release,
+        "era": template.era,
+        "hosting": hosting,
+        "prefer": prefer,
+        "python_default": template.python_default,
+        "confidence": "verified-asset" if "github" in hosting else "verified-pypi",
+        "evidence": f"added by 'aimetenv releases --refresh' on {date}; rules of era "
+        f"{template.era} (as {template.tag})",
+        "variants": variants,
+    }
+
+
+def _usable(releases: Sequence[GithubRelease], tally: _Tally) -> dict[str, GithubRelease]:
+    """Published releases with a release-shaped tag, by tag (drafts and pre-releases left out)."""
+    usable: dict[str, GithubRelease] = {}
+    for remote in releases:
+        if remote.draft or remote.prerelease:
+            tally.skipped.append(f"{remote.tag}: draft or pre-release")
+        elif not is_release_tag(remote.tag):
+            tally.skipped.append(f"{remote.tag}: not a release tag")
+        else:
+            usable.setdefault(remote.tag, remote)
+    return usable
+
+
+def build_overlay(  # the inputs of the overlay, all read before anything is written
+    catalog: Catalog,
+    releases: Sequence[GithubRelease],
+    pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]],
+    *,
+    pypi_base: str,
+    date: str,
+) -> tuple[dict[str, Any], _Tally]:
+    """The overlay document for the packaged ``catalog`` and what the APIs said."""
+    tally = _Tally()
+    known = {r.tag: r for r in catalog.releases}
+    template = catalog.releases[-1]
+    remote_by_tag = _usable(releases, tally)
+    entries: list[dict[str, Any]] = []
+    for tag, remote in remote_by_tag.items():
+        if tag in known:
+            entry = _known_release(known[tag], remote, date, tally)
+            if entry is not None:
+                entries.append(entry)
+    candidates = set(remote_by_tag) | {v for files in pypi.values() for v in files}
+    new_tags = []
+    for tag in sorted(candidates):
+        version = tag_version(tag)
+        if tag in known or version is None or not is_release_tag(tag):
+            continue
+        if version > template.version:
+            new_tags.append(tag)
+        elif tag in remote_by_tag:
+            tally.skipped.append(f"{tag}: older than {template.tag} and not in the catalog")
+    for tag in sorted(new_tags, key=lambda t: tag_version(t) or template.version):
+        entry = _new_release(
+            template,
+            tag=tag,
+            remote=remote_by_tag.get(tag),
+            pypi=pypi,
+            pypi_base=pypi_base,
+            date=date,
+            tally=tally,
+        )
+        if entry is not None:
+            entries.append(entry)
+    return {"schema": 1, "releases": entries}, tally
+
+
+__all__ = ["build_overlay"]

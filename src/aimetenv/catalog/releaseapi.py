@@ -1,0 +1,231 @@
+"""The release APIs that ``releases --refresh`` reads: GitHub's releases of quic/aimet and PyPI's JSON.
+
+``fetch_github`` follows every page (``per_page=100`` and the ``Link: rel="next"`` header);
+``fetch_pypi`` reads one project. Both answer with plain records (``GithubRelease``, ``PypiFile``)
+and turn every failure into a ``NetworkError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from aimetenv.errors import NetworkError
+from aimetenv.fetch.download import HttpClient, RetryableError
+
+if TYPE_CHECKING:
+    import requests
+
+DEFAULT_GITHUB_API = "https://api.github.com/repos/quic/aimet/releases"
+DEFAULT_PYPI_JSON = "https://pypi.org/pypi"
+PYPI_PROJECTS = ("aimet-torch", "aimet-onnx")
+MAX_PAGES = 50
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file of a GitHub release."""
+
+    name: str
+    url: str
+    size: int | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class GithubRelease:
+    """One entry of the GitHub releases API."""
+
+    tag: str
+    html_url: str
+    published: str | None
+    draft: bool
+    prerelease: bool
+    assets: tuple[Asset, ...]
+
+
+@dataclass(frozen=True)
+class PypiFile:
+    """One file of a PyPI release (the JSON API's ``releases`` entries)."""
+
+    filename: str
+    sha256: str | None
+    requires_python: str | None
+    uploaded: str | None
+
+
+def _digest(value: object) -> str | None:
+    if isinstance(value, str) and value.lower().startswith("sha256:"):
+        text = value.split(":", 1)[1].lower()
+        return text if _HEX64.match(text) else None
+    return None
+
+
+def parse_github_page(data: object, url: str) -> list[GithubRelease]:
+    """The releases of one API page; NetworkError when it is not the API's shape."""
+    if not isinstance(data, list):
+        raise NetworkError(f"{url} did not answer with a list of releases", code="bad-response")
+    releases = []
+    for item in data:
+        if not isinstance(item, dict) or not isinstance(item.get("tag_name"), str):
+            continue
+        assets = []
+        for raw in item.get("assets") or []:
+            if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+                continue
+            size = raw.get("size")
+            assets.append(
+                Asset(
+                    name=raw["name"],
+                    url=str(raw.get("browser_download_url") or ""),
+                    size=size if isinstance(size, int) else None,
+                    sha256=_digest(raw.get("digest")),
+                )
+            )
+        published = item.get("published_at")
+        releases.append(
+            GithubRelease(
+                tag=item["tag_name"].strip(),
+                html_url=str(item.get("html_url") or url),
+                published=published[:10] if isinstance(published, str) else None,
+                draft=bool(item.get("draft")),
+                prerelease=bool(item.get("prerelease")),
+                assets=tuple(assets),
+            )
+        )
+    return releases
+
+
+def parse_pypi(data: object, url: str) -> dict[str, tuple[PypiFile, ...]]:
+    """``{version: files}`` of the PyPI JSON API, yanked files left out."""
+    if not isinstance(data, dict) or not isinstance(data.get("releases"), dict):
+        raise NetworkError(f"{url} is not a PyPI JSON API document", code="bad-response")
+    result: dict[str, tuple[PypiFile, ...]] = {}
+    for version, files in data["releases"].items():
+        kept = []
+        for raw in files if isinstance(files, list) else []:
+            if (
+                not isinstance(raw, dict)
+                or raw.get("yanked")
+                or not isinstance(raw.get("filename"), str)
+            ):
+                continue
+            digests = raw.get("digests")
+            sha = str(digests.get("sha256", "")).lower() if isinstance(digests, dict) else ""
+            uploaded = raw.get("upload_time_iso_8601") or raw.get("upload_time")
+            requires = raw.get("requires_python")
+            kept.append(
+                PypiFile(
+                    filename=raw["filename"],
+                    sha256=sha if _HEX64.match(sha) else None,
+                    requires_python=requires if isinstance(requires, str) and requires else None,
+                    uploaded=uploaded[:10] if isinstance(uploaded, str) else None,
+                )
+            )
+        if kept:
+            result[str(version)] = tuple(kept)
+    return result
+
+
+def _rate_limited(response: requests.Response) -> NetworkError | None:
+    if (
+        response.status_code not in (403, 429)
+        or response.headers.get("X-RateLimit-Remaining") != "0"
+    ):
+        return None
+    reset = response.headers.get("X-RateLimit-Reset", "")
+    when = ""
+    if reset.isdigit():
+        moment = datetime.fromtimestamp(int(reset), tz=timezone.utc)
+        when = f" until {moment:%H:%M} UTC"
+    return NetworkError(
+        f"the GitHub API rate limit is used up{when}",
+        hint="Wait and run 'aimetenv releases --refresh' again.",
+        code="rate-limited",
+    )
+
+
+def get_json(client: HttpClient, url: str) -> tuple[Any, requests.Response]:
+    """GET a JSON document with retries; 404 and other errors become ``NetworkError``."""
+    import requests  # noqa: PLC0415  # start-up speed
+
+    def attempt() -> tuple[Any, requests.Response]:
+        response = client.open("GET", url, {"Accept": "application/json"})
+        with contextlib.closing(response):
+            limited = _rate_limited(response)
+            if limited is not None:
+                raise limited
+            retry = client.retry_status(response)
+            if retry is not None:
+                raise retry
+            status = response.status_code
+            if status != 200:  # noqa: PLR2004  # OK
+                raise NetworkError(
+                    f"{url} answered {status} {response.reason or ''}".rstrip(),
+                    hint="Check --github-api / --pypi-url (or AIMETENV_GITHUB_API / "
+                    "AIMETENV_PYPI_JSON).",
+                    code="not-found" if status in (404, 410) else f"http-{status}",
+                )
+            try:
+                return response.json(), response
+            except ValueError:
+                raise NetworkError(f"{url} did not answer with JSON", code="bad-response") from None
+            except requests.exceptions.RequestException as error:
+                raise RetryableError(
+                    f"reading {url} broke off ({type(error).__name__})", code="connection"
+                ) from None
+
+    return client.call(
+        attempt,
+        f"reading {url}",
+        hint="Check the network (proxy settings come from HTTPS_PROXY), or point --github-api "
+        "and --pypi-url at reachable copies of the APIs.",
+    )
+
+
+def fetch_github(client: HttpClient, api: str) -> list[GithubRelease]:
+    """Every release, following ``Link: rel="next"`` (at most 50 pages of 100)."""
+    url: str | None = api + ("&" if "?" in api else "?") + "per_page=100"
+    releases: list[GithubRelease] = []
+    seen: set[str] = set()
+    for _page in range(MAX_PAGES):
+        if url is None or url in seen:
+            break
+        seen.add(url)
+        data, response = get_json(client, url)
+        releases.extend(parse_github_page(data, url))
+        url = response.links.get("next", {}).get("url")
+    return releases
+
+
+def fetch_pypi(
+    client: HttpClient, base: str, project: str
+) -> dict[str, tuple[PypiFile, ...]] | None:
+    """``{version: files}`` of one project; None when PyPI does not know it."""
+    url = f"{base.rstrip('/')}/{project}/json"
+    try:
+        data, _response = get_json(client, url)
+    except NetworkError as error:
+        if error.code == "not-found":
+            return None
+        raise
+    return parse_pypi(data, url)
+
+
+__all__ = [
+    "DEFAULT_GITHUB_API",
+    "DEFAULT_PYPI_JSON",
+    "PYPI_PROJECTS",
+    "Asset",
+    "GithubRelease",
+    "PypiFile",
+    "fetch_github",
+    "fetch_pypi",
+    "get_json",
+    "parse_github_page",
+    "parse_pypi",
+]
