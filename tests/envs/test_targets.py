@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from aimetenv.envs.targets import (
     choose_install_target,
     conda_prefix_for,
     find_conda,
+    last_installed_target,
 )
 from aimetenv.errors import UsageError
+from aimetenv.install.receipt import record_last_install
 
 ROOT = Path("/opt/conda")
 INFO = CondaInfo(root_prefix=ROOT, envs_dirs=(ROOT / "envs",), envs=(ROOT, ROOT / "envs/old"))
@@ -164,3 +167,14 @@ def test_check_target_order() -> None:
     )
     assert check({}, last) == last
     assert check({}).kind == "python"
+
+
+def test_last_installed_record(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert last_installed_target(state) is None
+    record_last_install(state, prefix="/w/env", python="/w/env/bin/python", kind="venv")
+    target = last_installed_target(state)
+    assert target is not None
+    assert (target.kind, target.prefix) == ("venv", Path("/w/env"))
+    (state / "last-install.json").write_text(json.dumps({"schema": "other"}), encoding="utf-8")
+    assert last_installed_target(state) is None

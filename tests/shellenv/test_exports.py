@@ -6,7 +6,6 @@ and installed with real pip, and the legacy 1.16.2.py37 env with its compiled li
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess  # noqa: TID251  # tests build and drive real environments directly
 import sys
@@ -19,7 +18,7 @@ from packaging.version import Version
 from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import EnvTarget
 from aimetenv.errors import UsageError
-from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
+from aimetenv.install.receipt import Receipt, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
 from aimetenv.shellenv.exports import (
@@ -368,16 +367,3 @@ def test_python_target_inside_a_venv_is_keyed_by_the_venv(legacy_env: Path) -> N
     assert envexports.env_key(target) == str(legacy_env)
     bare = EnvTarget("python", Path(sys.base_prefix) / "bin" / "python3", "--python given")
     assert envexports.env_key(bare) == str(bare.python)
-
-
-def test_last_installed_record(tmp_path: Path, legacy_env: Path) -> None:
-    state = tmp_path / "state"
-    assert envexports.last_installed_target(state) is None
-    record_last_install(
-        state, prefix=str(legacy_env), python=str(legacy_env / "bin" / "python"), kind="venv"
-    )
-    target = envexports.last_installed_target(state)
-    assert target is not None
-    assert (target.kind, target.prefix) == ("venv", legacy_env)
-    (state / "last-install.json").write_text(json.dumps({"schema": "other"}), encoding="utf-8")
-    assert envexports.last_installed_target(state) is None

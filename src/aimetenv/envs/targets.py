@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -323,6 +324,55 @@ def choose_check_target(  # every input is a distinct fact about the machine
     )
 
 
+def last_installed_target(state: Path) -> EnvTarget | None:
+    """The environment of the last successful ``aimetenv install``, if it recorded one."""
+    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
+
+    record = read_last_install(state)
+    if record is None or record.get("kind") not in ("conda", "venv", "python"):
+        return None
+    kind: TargetKind = record["kind"]  # type: ignore[assignment]
+    prefix = record.get("prefix")
+    python = record.get("python")
+    if not python:
+        return None
+    return EnvTarget(
+        kind,
+        Path(python),
+        "the env aimetenv installed last",
+        prefix=Path(prefix) if prefix and kind != "python" else None,
+    )
+
+
+def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path) -> EnvTarget:
+    """The env that ``env`` (and ``doctor``) look at, with the reason it was chosen.
+
+    The flags, else the active conda env, else ``$VIRTUAL_ENV``, else the env aimetenv installed
+    last, else the interpreter aimetenv runs on.
+    """
+    import shutil  # noqa: PLC0415  # only to look for conda on PATH
+
+    conda = find_conda(environ, shutil.which)
+
+    def info() -> CondaInfo | None:
+        if conda is None:
+            return None
+        from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # --name only
+        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # --name only
+
+        return conda_info(SubprocessRunner(), conda)
+
+    return choose_check_target(
+        request,
+        environ=environ,
+        conda=conda,
+        conda_info=info,
+        last_installed=last_installed_target(state),
+        current_python=Path(sys.executable),
+        exists=Path.exists,
+    )
+
+
 __all__ = [
     "CondaInfo",
     "CondaTool",
@@ -331,9 +381,11 @@ __all__ = [
     "TargetRequest",
     "check_conda_name",
     "check_path_argument",
+    "check_target",
     "choose_check_target",
     "choose_install_target",
     "conda_prefix_for",
     "env_python",
     "find_conda",
+    "last_installed_target",
 ]

@@ -15,7 +15,6 @@ also get the CUDA settings of the ``envsetup.sh`` the release ships, translated 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,7 +24,7 @@ from aimetenv.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from aimetenv.envs.targets import CondaInfo, EnvTarget, TargetRequest
+    from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.receipt import Receipt
     from aimetenv.runner import Runner
 
@@ -548,58 +547,6 @@ def exports_for_target(
     return from_probe(target, facts, key)
 
 
-def last_installed_target(state: Path) -> EnvTarget | None:
-    """The environment of the last successful ``aimetenv install``, if it recorded one."""
-    from aimetenv.envs.targets import EnvTarget  # noqa: PLC0415  # only when a last install is recorded
-    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
-
-    record = read_last_install(state)
-    if record is None or record.get("kind") not in ("conda", "venv", "python"):
-        return None
-    kind: Literal["conda", "venv", "python"] = record["kind"]  # type: ignore[assignment]
-    prefix = record.get("prefix")
-    python = record.get("python")
-    if not python:
-        return None
-    return EnvTarget(
-        kind,
-        Path(python),
-        "the env aimetenv installed last",
-        prefix=Path(prefix) if prefix and kind != "python" else None,
-    )
-
-
-def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path) -> EnvTarget:
-    """The env that ``env`` (and ``doctor``) look at, with the reason it was chosen.
-
-    The flags, else the active conda env, else ``$VIRTUAL_ENV``, else the env aimetenv installed
-    last, else the interpreter aimetenv runs on.
-    """
-    import shutil  # noqa: PLC0415  # only to look for conda on PATH
-
-    from aimetenv.envs.targets import choose_check_target, find_conda  # noqa: PLC0415  # start-up speed of 'aimetenv env'
-
-    conda = find_conda(environ, shutil.which)
-
-    def info() -> CondaInfo | None:
-        if conda is None:
-            return None
-        from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # --name only
-        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # --name only
-
-        return conda_info(SubprocessRunner(), conda)
-
-    return choose_check_target(
-        request,
-        environ=environ,
-        conda=conda,
-        conda_info=info,
-        last_installed=last_installed_target(state),
-        current_python=Path(sys.executable),
-        exists=Path.exists,
-    )
-
-
 __all__ = [
     "EXPORT_RULES",
     "NO_PATH_FROM",
@@ -608,7 +555,6 @@ __all__ = [
     "ExportRule",
     "InstalledRelease",
     "build_exports",
-    "check_target",
     "env_key",
     "env_prefix",
     "export_rule",
@@ -618,7 +564,6 @@ __all__ = [
     "from_receipt",
     "identify_from_probe",
     "identify_release",
-    "last_installed_target",
     "listed_distributions",
     "normalize",
     "parse_distribution",
