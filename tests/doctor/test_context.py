@@ -12,7 +12,7 @@ import pytest
 from aimetenv.doctor.checks.interpreter import check_interpreter
 from aimetenv.doctor.context import DoctorContext, DoctorSettings, choose_target, target_flags
 from aimetenv.doctor.model import Status
-from aimetenv.envs.targets import EnvTarget, TargetRequest
+from aimetenv.envs.targets import EnvTarget, Origin, TargetRequest
 from aimetenv.errors import CatalogError
 from aimetenv.install.receipt import record_last_install
 from aimetenv.paths import state_dir
@@ -89,7 +89,13 @@ def test_unreadable_catalog_means_unknown_release(plain_legacy_env: Path, tmp_pa
     def broken() -> Catalog:
         raise CatalogError("release catalog overlay.yaml: releases[3]: expected a mapping")
 
-    target = EnvTarget("venv", plain_legacy_env / "bin" / "python", "test", prefix=plain_legacy_env)
+    target = EnvTarget(
+        "venv",
+        plain_legacy_env / "bin" / "python",
+        "test",
+        Origin.VENV_GIVEN,
+        prefix=plain_legacy_env,
+    )
     ctx = DoctorContext(
         target, SubprocessRunner(), environ=dict(os.environ), cwd=str(tmp_path),
         state_dir=state_dir(), catalog=broken,

@@ -16,7 +16,7 @@ import pytest
 from packaging.version import Version
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.envs.targets import EnvTarget
+from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.errors import UsageError
 from aimetenv.install.receipt import Receipt, write_receipt
 from aimetenv.runner import SubprocessRunner
@@ -68,7 +68,9 @@ def make_venv(prefix: Path, wheels: list[Path]) -> Path:
 
 
 def venv_target(prefix: Path) -> EnvTarget:
-    return EnvTarget("venv", prefix / "bin" / "python", "--venv given", prefix=prefix)
+    return EnvTarget(
+        "venv", prefix / "bin" / "python", "--venv given", Origin.VENV_GIVEN, prefix=prefix
+    )
 
 
 def copy_env(source: Path, destination: Path) -> Path:
@@ -356,14 +358,22 @@ def test_env_without_aimet_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_missing_env_is_a_usage_error(tmp_path: Path) -> None:
     target = EnvTarget(
-        "venv", tmp_path / "gone" / "bin" / "python", "--venv given", prefix=tmp_path / "gone"
+        "venv",
+        tmp_path / "gone" / "bin" / "python",
+        "--venv given",
+        Origin.VENV_GIVEN,
+        prefix=tmp_path / "gone",
     )
     with pytest.raises(UsageError, match="does not exist"):
         exports_for_target(target, tmp_path / "state", SubprocessRunner)
 
 
 def test_python_target_inside_a_venv_is_keyed_by_the_venv(legacy_env: Path) -> None:
-    target = EnvTarget("python", legacy_env / "bin" / "python", "--python given")
+    target = EnvTarget(
+        "python", legacy_env / "bin" / "python", "--python given", Origin.PYTHON_GIVEN
+    )
     assert envexports.env_key(target) == str(legacy_env)
-    bare = EnvTarget("python", Path(sys.base_prefix) / "bin" / "python3", "--python given")
+    bare = EnvTarget(
+        "python", Path(sys.base_prefix) / "bin" / "python3", "--python given", Origin.PYTHON_GIVEN
+    )
     assert envexports.env_key(bare) == str(bare.python)

@@ -415,32 +415,15 @@ def choose_target(
     current_python: Path,
 ) -> EnvTarget:
     """The environment doctor looks at (flags, conda, $VIRTUAL_ENV, last install, this Python)."""
-    import shutil  # noqa: PLC0415  # only to look for conda on PATH
+    from aimetenv.envs.targets import check_target  # noqa: PLC0415  # only when a target is chosen
 
-    from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # only when a target is chosen
-    from aimetenv.envs.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415  # only when a target is chosen
-
-    tool = find_conda(environ, shutil.which)
-    last: EnvTarget | None = None
-    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
-
-    record = read_last_install(state_dir)
-    if record is not None and record.get("python"):
-        kind = record.get("kind")
-        last = EnvTarget(
-            kind="conda" if kind == "conda" else "python" if kind == "python" else "venv",
-            python=Path(record["python"]),
-            reason="the environment aimetenv installed last",
-            prefix=Path(record["prefix"]) if record.get("prefix") else None,
-        )
-    return choose_check_target(
+    return check_target(
         request,
-        environ=environ,
-        conda=tool,
-        conda_info=lambda: None if tool is None else conda_info(runner, tool),
-        last_installed=last,
+        environ,
+        state_dir,
+        runner=runner,
         current_python=current_python,
-        exists=lambda p: p.exists(),
+        for_doctor=True,
     )
 
 
@@ -449,7 +432,7 @@ def target_flags(target: EnvTarget) -> tuple[str, ...]:
     if target.kind == "python":
         return ("--python", str(target.python))
     if target.kind == "conda":
-        if target.name and target.reason == "--name given":
+        if target.by_name and target.name:
             return ("--name", target.name)
         return ("--prefix", str(target.prefix))
     return ("--venv", str(target.prefix))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from aimetenv.envs.targets import Origin
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -85,9 +87,10 @@ def create_env_argv(
         if target.conda is None or target.prefix is None:
             msg = "a conda target needs a conda executable and a prefix"
             raise ValueError(msg)
+        # Only an env named with -n is created by name, and not when it is rebuilt.
         where = (
             ("--name", target.name)
-            if target.name and target.reason == "--name given"
+            if target.name and target.origin is Origin.NAME_GIVEN and not clear
             else ("--prefix", str(target.prefix))
         )
         return (target.conda.exe, "create", "--yes", *where, f"python={python_xy}")

@@ -94,8 +94,7 @@ def target_flags(target: EnvTarget, prefix: Path) -> str:
     if target.kind == "venv":
         return f"--venv {shlex.quote(str(prefix))}"
     if target.kind == "conda":
-        by_name = target.reason == "--name given" or target.reason.startswith("a new conda env")
-        if by_name and target.name:
+        if target.by_name and target.name:
             return f"-n {shlex.quote(target.name)}"
         return f"-p {shlex.quote(str(prefix))}"
     return f"--python {shlex.quote(str(target.python))}"
