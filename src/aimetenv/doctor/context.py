@@ -359,7 +359,7 @@ class DoctorContext:
         release = "--variant VARIANT --tag TAG"
         if info is not None:
             release = f"--variant {info.summary.variant} --tag {info.summary.tag}"
-        if self.target.kind == "python":
+        if not self.target.env.own_environment:
             return f"aimetenv install {release}"
         flags = " ".join(shlex.quote(f) for f in self.target_flags)
         extra = " --recreate" if recreate else ""
@@ -429,13 +429,7 @@ def choose_target(
 
 def target_flags(target: EnvTarget) -> tuple[str, ...]:
     """The flags that name ``target`` to another aimetenv command."""
-    if target.kind == "python":
-        return ("--python", str(target.python))
-    if target.kind == "conda":
-        if target.by_name and target.name:
-            return ("--name", target.name)
-        return ("--prefix", str(target.prefix))
-    return ("--venv", str(target.prefix))
+    return target.flags()
 
 
 __all__ = [

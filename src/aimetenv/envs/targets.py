@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from aimetenv.envs.kinds import KIND_TYPES, CondaEnv, PlainPython, TargetKind, VirtualEnv
 from aimetenv.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from aimetenv.envs.kinds import EnvKind
     from aimetenv.runner import Runner
 
-TargetKind = Literal["conda", "venv", "python"]
 CondaFlavour = Literal["conda", "mamba", "micromamba"]
 _CONDA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHOWN = 100
@@ -113,14 +114,25 @@ class EnvTarget:
     exists: bool = True
 
     @property
+    def env(self) -> EnvKind:
+        """The kind's own type, which knows its flags, activation and creation."""
+        if self.kind == "conda":
+            return CondaEnv(self.python, self.prefix, self.name, self.conda)
+        if self.kind == "venv":
+            return VirtualEnv(self.python, self.prefix)
+        return PlainPython(self.python)
+
+    @property
     def label(self) -> str:
         """How messages name it: ``venv /x``, ``conda env aimet-x (/p)``, ``interpreter /usr/bin/python3``."""
-        if self.kind == "python":
-            return f"interpreter {self.python}"
-        if self.kind == "conda":
-            named = f" {self.name}" if self.name else ""
-            return f"conda env{named} ({self.prefix})"
-        return f"venv {self.prefix}"
+        return self.env.label
+
+    def flags(self, prefix: Path | None = None) -> tuple[str, str]:
+        """The flag that names it to another aimetenv command, and its value.
+
+        ``prefix``: the env's folder as the caller found it, when that is known better.
+        """
+        return self.env.flags(by_name=self.by_name, prefix=prefix)
 
     @property
     def by_name(self) -> bool:
@@ -402,7 +414,7 @@ def last_installed_target(state: Path, *, for_doctor: bool = False) -> EnvTarget
     python = record.get("python")
     if not python or not (known or for_doctor):
         return None
-    keep_prefix = bool(prefix) and (for_doctor or kind != "python")
+    keep_prefix = bool(prefix) and (for_doctor or KIND_TYPES[kind].own_environment)
     return EnvTarget(
         kind,
         Path(python),

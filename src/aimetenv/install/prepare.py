@@ -183,9 +183,9 @@ def prepare(  # the inputs of one decision, each injected for testing
     if on_target is not None:
         on_target(target)
     _check_target(target)
-    recreate = request.recreate and target.exists and target.kind != "python"
+    recreate = request.recreate and target.exists and target.env.own_environment
     if recreate:
-        _check_recreate(target)
+        target.env.check_recreate()
     probed: dict[str, Any] | None = None
     if target.exists and not recreate:
         probed = run_probe(runner, target.python)
@@ -207,7 +207,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         )
         if request.python_version is None and first.python_specifier is None:
             xy = first.target.python_xy
-        if target.kind == "venv":
+        if target.env.needs_base_interpreter:
             base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
             machine = Target(facts=facts_from_probe(base[2]), glibc=request.glibc)
         else:
@@ -260,44 +260,8 @@ def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
 
 
 def _check_target(target: EnvTarget) -> None:
-    if target.kind == "python" and not target.exists:
-        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
-    if target.kind == "venv" and target.prefix is not None and not target.exists:
-        _check_venv_location(target.prefix)
-    if target.kind == "conda" and target.conda is None and not target.exists:
-        raise UsageError(
-            f"{target.label} does not exist, and no conda, mamba or micromamba was found to "
-            "create it",
-            hint="Install Miniforge, or use --venv PATH for a plain venv.",
-            code="no-conda",
-        )
-
-
-def _check_recreate(target: EnvTarget) -> None:
-    prefix = target.prefix
-    if target.kind == "venv" and prefix is not None and not (prefix / "pyvenv.cfg").is_file():
-        raise UsageError(
-            f"--recreate: {prefix} is not a venv (no pyvenv.cfg); aimetenv will not clear it",
-            hint="Choose the path of a venv, or a new path.",
-            code="bad-venv",
-        )
-    if target.kind == "conda" and target.conda is None:
-        raise UsageError(
-            f"--recreate: {target.label} can only be rebuilt with conda, and none was found",
-            hint="Install Miniforge, or use --venv PATH for a plain venv.",
-            code="no-conda",
-        )
-
-
-def _check_venv_location(prefix: Path) -> None:
-    if prefix.exists() and not prefix.is_dir():
-        raise UsageError(f"--venv {prefix} exists and is not a directory", code="bad-venv")
-    if prefix.is_dir() and any(prefix.iterdir()) and not (prefix / "pyvenv.cfg").exists():
-        raise UsageError(
-            f"{prefix} is a non-empty directory that is not a venv; aimetenv will not write into it",
-            hint="Choose an empty or new path for --venv.",
-            code="bad-venv",
-        )
+    if not target.exists:
+        target.env.check_new()
 
 
 def _resolve_existing(
@@ -312,7 +276,7 @@ def _resolve_existing(
             request.options,
         )
     except PythonMismatchError as error:
-        if target.kind == "python":
+        if not target.env.own_environment:  # it cannot be rebuilt: the resolver's words stand
             raise
         raise UsageError(
             f"{target.label} has Python {error.have}, but {error.label} needs Python {error.needed}",

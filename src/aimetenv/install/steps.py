@@ -199,8 +199,7 @@ def _create_env(run: Run, action: Action) -> None:
     if not completed.ok or run.facts is None:
         if prefix is not None and not existed:
             shutil.rmtree(prefix, ignore_errors=True)
-        tool = "conda" if run.prepared.target.kind == "conda" else "venv"
-        raise run.failed(action, completed, tool)
+        raise run.failed(action, completed, run.prepared.target.env.creator)
     version = run.facts.get("version") or []
     have = ".".join(str(v) for v in version[:2])
     if have != run.plan.python_for_new_env:
