@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
     from aimetenv.catalog.model import Catalog, Release, Variant
     from aimetenv.doctor.identify import AimetDist
+    from aimetenv.envs.snippet import Snippet
     from aimetenv.envs.targets import EnvTarget, TargetRequest
     from aimetenv.install.plan import InstallPlan
     from aimetenv.install.receipt import Receipt
-    from aimetenv.runner import Completed, Runner
+    from aimetenv.runner import Runner
 
 T = TypeVar("T")
 NVIDIA_VERSION_FILE = "/proc/driver/nvidia/version"
@@ -162,22 +163,27 @@ class DoctorContext:
             return None if value is None else str(value)
         return self.environ.get(name)
 
-    def run_python(
+    def snippet(
         self,
         code: str,
         *args: str,
+        tag: str,
         timeout: float,
         env: Mapping[str, str | None] | None = None,
-    ) -> Completed:
-        """Run ``python -c code`` in the target as the user would (their environment as is)."""
-        command = Command(
-            argv=(str(self.target.python), "-c", code, *args),
-            env=dict(env or {}),
-            cwd=self.cwd,
+    ) -> Snippet:
+        """``python -c code`` for the target, run as the user would (their environment as is)."""
+        from aimetenv.envs.snippet import build_snippet  # noqa: PLC0415  # only for --deep
+
+        return build_snippet(
+            self.target.python,
+            code,
+            *args,
+            tag=tag,
             timeout=timeout,
+            env=env,
+            cwd=self.cwd,
             sanitize=False,
         )
-        return self.runner.run(command)
 
     # -- the catalog, the receipt and the release ------------------------------------------
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from aimetenv.envs.snippet import build_snippet, run_snippet
 from aimetenv.errors import AimetenvError, UsageError
-from aimetenv.runner import Command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,43 +35,41 @@ def run_probe(
     ``as_user`` keeps the caller's environment exactly (PYTHONPATH included), as doctor needs;
     otherwise the installer's sanitized environment is used.
     """
-    begin = "AIMETENV-PROBE-BEGIN-" + secrets.token_hex(8)
-    end = "AIMETENV-PROBE-END-" + secrets.token_hex(8)
-    command = Command(
-        argv=(str(python), "-c", probe_source(), begin, end),
-        env=dict(env or {}),
+    snippet = build_snippet(
+        python,
+        probe_source(),
+        tag="PROBE",
+        env=env,
+        cwd=cwd,
         timeout=PROBE_TIMEOUT,
         sanitize=not as_user,
-        cwd=cwd,
     )
     try:
-        completed = runner.run(command)
+        answer = run_snippet(runner, snippet)
     except AimetenvError as error:  # a missing or unrunnable interpreter
         message = error.message
         raise UsageError(
             f"cannot run the interpreter {python}: {message}", code="interpreter-broken"
         ) from None
-    if completed.timed_out:
+    if answer.problem == "timed-out":
         raise UsageError(
             f"the interpreter {python} did not answer within {PROBE_TIMEOUT:.0f} s",
             code="interpreter-timeout",
         )
-    text = completed.stdout
-    if begin not in text or end not in text:
+    if answer.problem == "no-answer":
+        completed = answer.completed
         detail = completed.tail(3).replace("\n", " | ") or f"exit status {completed.returncode}"
         raise UsageError(
             f"the interpreter {python} could not report its facts: {detail}",
             hint="Python 3.6 or newer is needed in the target.",
             code="interpreter-broken",
         )
-    body = text.split(begin, 1)[1].split(end, 1)[0].strip()
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError:
+    if answer.problem == "not-json":
         raise UsageError(
             f"the interpreter {python} answered the probe with something that is not JSON",
             code="interpreter-broken",
-        ) from None
+        )
+    data = answer.data
     if not isinstance(data, dict):
         raise UsageError(
             f"the interpreter {python} answered the probe oddly", code="interpreter-broken"
