@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from aimetenv.envs.facts import TargetFacts
     from aimetenv.runner import Runner
 
 PROBE_TIMEOUT = 60.0
@@ -77,4 +78,18 @@ def run_probe(
     return data
 
 
-__all__ = ["PROBE_TIMEOUT", "probe_source", "run_probe"]
+def probe_facts(
+    runner: Runner,
+    python: Path,
+    *,
+    as_user: bool = False,
+    env: Mapping[str, str | None] | None = None,
+    cwd: str | None = None,
+) -> TargetFacts:
+    """The facts of ``python``, parsed once; UsageError as for ``run_probe``."""
+    from aimetenv.envs.facts import facts_from_probe  # noqa: PLC0415  # packaging.tags, only here
+
+    return facts_from_probe(run_probe(runner, python, as_user=as_user, env=env, cwd=cwd))
+
+
+__all__ = ["PROBE_TIMEOUT", "probe_facts", "probe_source", "run_probe"]

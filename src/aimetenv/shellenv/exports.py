@@ -24,6 +24,7 @@ from aimetenv.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from aimetenv.envs.facts import TargetFacts
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.receipt import Receipt
     from aimetenv.runner import Runner
@@ -254,10 +255,9 @@ def identify_release(
 
 
 def identify_from_probe(
-    facts: Mapping[str, Any],
+    dists: Mapping[str, Any],
 ) -> tuple[InstalledRelease | None, str | None, tuple[str, ...]]:
     """The release in the probe's ``distributions``, the folder its files are in, and notes."""
-    dists = facts.get("distributions")
     pairs: list[tuple[str, str]] = []
     locations: dict[str, str] = {}
     if isinstance(dists, dict):
@@ -489,16 +489,16 @@ def from_receipt(target: EnvTarget, receipt: Receipt, key: str) -> EnvExports | 
     )
 
 
-def from_probe(target: EnvTarget, facts: Mapping[str, Any], key: str) -> EnvExports:
+def from_probe(target: EnvTarget, facts: TargetFacts, key: str) -> EnvExports:
     """The exports for the release the probe found installed."""
-    release, location, notes = identify_from_probe(facts)
+    release, location, notes = identify_from_probe(facts.distributions)
     if release is None:
         raise UsageError(
             f"no AIMET release is installed in {target.label}",
             hint="Install one with 'aimetenv install', or name the env with --venv, -p or -n.",
             code="no-aimet",
         )
-    sites = tuple(str(s) for s in facts.get("site_packages") or () if isinstance(s, str))
+    sites = facts.site_packages
     rule = export_rule(release.version)
     site = location or (sites[0] if sites else "")
     if not site:
@@ -541,9 +541,9 @@ def exports_for_target(
             hint="Name an existing env with --venv, -p/--prefix, -n/--name or --python.",
             code="target-missing",
         )
-    from aimetenv.envs.probe import run_probe  # noqa: PLC0415  # only without a usable receipt
+    from aimetenv.envs.probe import probe_facts  # noqa: PLC0415  # only without a usable receipt
 
-    facts = run_probe(runner_factory(), target.python)
+    facts = probe_facts(runner_factory(), target.python)
     return from_probe(target, facts, key)
 
 
