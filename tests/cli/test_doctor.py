@@ -12,7 +12,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from typer.testing import CliRunner
 
+from aimetenv.cli.app import app
 from aimetenv.doctor.checks import ALL_CHECKS
 from aimetenv.exit_codes import ExitCode
 from support.doctor_envs import (
@@ -39,6 +41,12 @@ def plain_legacy_env(
     legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     return plain_legacy(tmp_path_factory, legacy_release)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """The app in-process, for decisions; stdout and stderr apart."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
 
 
 def user_env(**extra: str) -> dict[str, str]:
@@ -92,16 +100,29 @@ def test_list_runs_nothing(tmp_path: Path) -> None:
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...], words: str) -> None:
-    result = doctor_cli(*args, env=user_env())
+    """Refusals are decisions: the app runs in-process (the real entry point is tested below)."""
+    code, _out, err = invoke("doctor", *args)
+    assert code == ExitCode.USAGE
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert words in lines[0]
+    code, out, _err = invoke("doctor", *args, "--json")
+    document = json.loads(out)
+    assert document["exit_code"] == ExitCode.USAGE == code
+    assert document["status"] == "error"
+
+
+def test_bad_usage_from_the_real_entry_point() -> None:
+    result = doctor_cli("--venv", "/a", "--python", "/b", env=user_env())
     assert result.returncode == ExitCode.USAGE
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert words in lines[0]
-    as_json = doctor_cli(*args, "--json", env=user_env())
+    assert "choose one target: --venv and --python were both given" in lines[0]
+    as_json = doctor_cli("--venv", "/a", "--python", "/b", "--json", env=user_env())
     document = json.loads(as_json.stdout)
     assert document["exit_code"] == ExitCode.USAGE == as_json.returncode
-    assert document["status"] == "error"
 
 
 def test_installed_legacy_env_without_exports(legacy_env: Path) -> None:

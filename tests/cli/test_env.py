@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from aimetenv.cli.app import app
 from aimetenv.exit_codes import ExitCode
 from aimetenv.install.receipt import record_last_install
 from support.envs import need_python, site_packages
@@ -35,7 +37,7 @@ def run_env(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(result: subprocess.CompletedProcess[str] | Result) -> str:
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -375,10 +377,11 @@ def test_env_without_aimet(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line(args: list[str], expected: str, legacy_env: Path) -> None:
+    """Refusals are decisions: the app runs in-process (other tests run the real entry point)."""
     if "--venv" not in args and "--python" not in args:
         args = [*args, "--venv", str(legacy_env)]
-    result = run_env(*args)
-    assert result.returncode == ExitCode.USAGE
+    result = CliRunner().invoke(app, ["env", *args])
+    assert result.exit_code == ExitCode.USAGE
     assert expected in one_error_line(result)
     if "--json" in args:
         assert json.loads(result.stdout)["status"] == "error"

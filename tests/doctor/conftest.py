@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.doctor.context import DoctorContext, DoctorSettings, target_flags
-from aimetenv.envs.targets import EnvTarget, TargetKind
+from aimetenv.envs.targets import EnvTarget, Origin, TargetKind
 from aimetenv.install.inputs import load_user_catalog
 from aimetenv.paths import state_dir
 from aimetenv.runner import SubprocessRunner
@@ -48,7 +48,7 @@ def make_ctx(tmp_path: Path) -> MakeContext:
         if python is None:
             assert prefix is not None
             python = prefix / "bin" / "python"
-        target = EnvTarget(kind, python, "a test target", prefix=prefix)
+        target = EnvTarget(kind, python, "a test target", Origin.VENV_GIVEN, prefix=prefix)
         return DoctorContext(
             target,
             SubprocessRunner(),

@@ -12,7 +12,7 @@ import pytest
 from aimetenv.doctor.checks.interpreter import check_interpreter
 from aimetenv.doctor.context import DoctorContext, DoctorSettings, choose_target, target_flags
 from aimetenv.doctor.model import Status
-from aimetenv.envs.targets import EnvTarget, TargetRequest
+from aimetenv.envs.targets import EnvTarget, Origin, TargetRequest
 from aimetenv.errors import CatalogError
 from aimetenv.install.receipt import record_last_install
 from aimetenv.paths import state_dir
@@ -35,27 +35,27 @@ def choose(environ: dict[str, str], request: TargetRequest | None = None) -> Env
     )
 
 
-def test_target_order_virtual_env_then_last_install_then_this_python(
-    plain_legacy_env: Path, py38_legacy_env: Path
-) -> None:
+def test_target_order_virtual_env_then_last_install_then_this_python(tmp_path: Path) -> None:
+    """A decision: the envs need only an interpreter file to exist, not to be real venvs."""
+    last_env, active_env = tmp_path / "last", tmp_path / "active"
+    for prefix in (last_env, active_env):
+        (prefix / "bin").mkdir(parents=True)
+        (prefix / "bin" / "python").touch()
     bare = {"PATH": os.environ.get("PATH", "")}
     assert choose(bare).kind == "python"
     assert choose(bare).python == Path(sys.executable)
     record_last_install(
-        state_dir(),
-        prefix=str(py38_legacy_env),
-        python=str(py38_legacy_env / "bin" / "python"),
-        kind="venv",
+        state_dir(), prefix=str(last_env), python=str(last_env / "bin" / "python"), kind="venv"
     )
     last = choose(bare)
-    assert last.prefix == py38_legacy_env
+    assert last.prefix == last_env
     assert last.reason == "the environment aimetenv installed last"
-    active = choose({**bare, "VIRTUAL_ENV": str(plain_legacy_env)})
-    assert active.prefix == plain_legacy_env
+    active = choose({**bare, "VIRTUAL_ENV": str(active_env)})
+    assert active.prefix == active_env
     assert active.reason == "the active venv ($VIRTUAL_ENV)"
-    flagged = choose(bare, TargetRequest(venv=str(plain_legacy_env)))
+    flagged = choose(bare, TargetRequest(venv=str(active_env)))
     assert flagged.reason == "--venv given"
-    assert target_flags(flagged) == ("--venv", str(plain_legacy_env))
+    assert target_flags(flagged) == ("--venv", str(active_env))
 
 
 def test_release_from_the_receipt_beats_the_files(
@@ -89,7 +89,13 @@ def test_unreadable_catalog_means_unknown_release(plain_legacy_env: Path, tmp_pa
     def broken() -> Catalog:
         raise CatalogError("release catalog overlay.yaml: releases[3]: expected a mapping")
 
-    target = EnvTarget("venv", plain_legacy_env / "bin" / "python", "test", prefix=plain_legacy_env)
+    target = EnvTarget(
+        "venv",
+        plain_legacy_env / "bin" / "python",
+        "test",
+        Origin.VENV_GIVEN,
+        prefix=plain_legacy_env,
+    )
     ctx = DoctorContext(
         target, SubprocessRunner(), environ=dict(os.environ), cwd=str(tmp_path),
         state_dir=state_dir(), catalog=broken,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from aimetenv.doctor.model import CheckResult, DoctorReport, Status
-from aimetenv.envs.targets import EnvTarget
+from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.exit_codes import ExitCode
 
-TARGET = EnvTarget("python", Path("/usr/bin/python3"), "a test target")
+TARGET = EnvTarget("python", Path("/usr/bin/python3"), "a test target", Origin.PYTHON_GIVEN)
 
 
 def report(*statuses: Status, strict: bool = False) -> DoctorReport:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@pytest.mark.parametrize("version", ["3.6", "3.7", "3.13"])
+@pytest.mark.parametrize("version", ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
 def test_probe_on_old_and_new_pythons(version: str) -> None:
     python = need_python(version)
     data = run_probe(SubprocessRunner(), python)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from aimetenv.envs.targets import (
     CondaInfo,
     CondaTool,
     EnvTarget,
+    Origin,
     TargetRequest,
     check_conda_name,
     check_path_argument,
@@ -17,8 +19,10 @@ from aimetenv.envs.targets import (
     choose_install_target,
     conda_prefix_for,
     find_conda,
+    last_installed_target,
 )
 from aimetenv.errors import UsageError
+from aimetenv.install.receipt import record_last_install
 
 ROOT = Path("/opt/conda")
 INFO = CondaInfo(root_prefix=ROOT, envs_dirs=(ROOT / "envs",), envs=(ROOT, ROOT / "envs/old"))
@@ -160,7 +164,96 @@ def test_check_target_order() -> None:
     assert check({**base, "VIRTUAL_ENV": "/v"}).prefix == Path("/v")  # a venv on top of base
     assert check(base).kind == "python"  # base is never chosen by default
     last = EnvTarget(
-        "venv", Path("/l/bin/python"), "the env aimetenv installed last", prefix=Path("/l")
+        "venv",
+        Path("/l/bin/python"),
+        "the env aimetenv installed last",
+        Origin.LAST_INSTALL,
+        prefix=Path("/l"),
     )
     assert check({}, last) == last
     assert check({}).kind == "python"
+
+
+def test_last_installed_record(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert last_installed_target(state) is None
+    record_last_install(state, prefix="/w/env", python="/w/env/bin/python", kind="venv")
+    target = last_installed_target(state)
+    assert target is not None
+    assert (target.kind, target.prefix) == ("venv", Path("/w/env"))
+    (state / "last-install.json").write_text(json.dumps({"schema": "other"}), encoding="utf-8")
+    assert last_installed_target(state) is None
+
+
+def test_each_chooser_path_names_its_origin() -> None:
+    """What install, env and doctor decide on: the origin, never the words of ``reason``."""
+    existing = (Path("/usr/bin/python3"),)
+    given = {
+        TargetRequest(name="old"): Origin.NAME_GIVEN,
+        TargetRequest(prefix="/w/c"): Origin.PREFIX_GIVEN,
+        TargetRequest(venv="/w/v"): Origin.VENV_GIVEN,
+        TargetRequest(python="/usr/bin/python3"): Origin.PYTHON_GIVEN,
+    }
+    for request, origin in given.items():
+        assert install_target(request, conda=CONDA, existing=existing).origin is origin
+    active = {"CONDA_PREFIX": "/opt/conda/envs/work", "CONDA_DEFAULT_ENV": "work"}
+    assert install_target(TargetRequest(), active, conda=CONDA).origin is Origin.ACTIVE_CONDA
+    assert install_target(TargetRequest(), conda=CONDA).origin is Origin.NEW
+    assert install_target(TargetRequest()).origin is Origin.NEW
+
+    def check(environ: dict[str, str], last: EnvTarget | None = None) -> Origin:
+        return choose_check_target(
+            TargetRequest(),
+            environ=environ,
+            conda=None,
+            conda_info=lambda: None,
+            last_installed=last,
+            current_python=Path("/usr/bin/python3"),
+            exists=lambda _p: True,
+        ).origin
+
+    last = EnvTarget("venv", Path("/l/bin/python"), "last", Origin.LAST_INSTALL, prefix=Path("/l"))
+    assert check(active) is Origin.ACTIVE_CONDA
+    assert check({"VIRTUAL_ENV": "/v"}) is Origin.ACTIVE_VENV
+    assert check({}, last) is Origin.LAST_INSTALL
+    assert check({}) is Origin.SELF
+
+
+def test_a_conda_env_is_named_by_name_only_when_it_was_named_or_is_new() -> None:
+    named = install_target(TargetRequest(name="old"), conda=CONDA)
+    new = install_target(TargetRequest(), conda=CONDA)
+    active = install_target(
+        TargetRequest(), {"CONDA_PREFIX": "/opt/conda/envs/work", "CONDA_DEFAULT_ENV": "work"},
+        conda=CONDA,
+    )  # fmt: skip
+    by_path = install_target(TargetRequest(prefix="/opt/conda/envs/old"), conda=CONDA)
+    assert (named.by_name, new.by_name, active.by_name, by_path.by_name) == (
+        True,
+        True,
+        False,
+        False,
+    )
+
+
+def test_env_and_doctor_word_the_last_install_differently(tmp_path: Path) -> None:
+    """Both read one record; doctor keeps a --python install's prefix and its own wording."""
+    state = tmp_path / "state"
+    record_last_install(state, prefix="/usr", python="/usr/bin/python3", kind="python")
+    env = last_installed_target(state)
+    doctor = last_installed_target(state, for_doctor=True)
+    assert env is not None
+    assert doctor is not None
+    assert (env.reason, env.prefix, env.origin) == (
+        "the env aimetenv installed last",
+        None,
+        Origin.LAST_INSTALL,
+    )
+    assert (doctor.reason, doctor.prefix) == (
+        "the environment aimetenv installed last",
+        Path("/usr"),
+    )
+    record_last_install(state, prefix="/e", python="/e/bin/python", kind="odd")
+    assert last_installed_target(state) is None
+    odd = last_installed_target(state, for_doctor=True)
+    assert odd is not None
+    assert odd.kind == "venv"

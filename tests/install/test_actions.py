@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.envs.targets import CondaTool, EnvTarget
+from aimetenv.envs.targets import CondaTool, EnvTarget, Origin
 from aimetenv.install.actions import (
     COMPILE_CODE,
     create_env_argv,
@@ -46,7 +46,14 @@ def modern_plan() -> InstallPlan:
 
 
 def new_venv() -> EnvTarget:
-    return EnvTarget("venv", PREFIX / "bin" / "python", "--venv given", prefix=PREFIX, exists=False)
+    return EnvTarget(
+        "venv",
+        PREFIX / "bin" / "python",
+        "--venv given",
+        Origin.VENV_GIVEN,
+        prefix=PREFIX,
+        exists=False,
+    )
 
 
 def wheel_path(wheel: PlannedWheel) -> Path:
@@ -121,7 +128,16 @@ def test_the_env_is_compiled_once_after_every_pip_step_in_its_own_python() -> No
 @pytest.mark.parametrize(
     ("target", "installer"),
     [
-        (EnvTarget("python", Path("/usr/bin/python3"), "--python given", exists=True), "pip"),
+        (
+            EnvTarget(
+                "python",
+                Path("/usr/bin/python3"),
+                "--python given",
+                Origin.PYTHON_GIVEN,
+                exists=True,
+            ),
+            "pip",
+        ),
         (new_venv(), "uv"),
     ],
     ids=["an existing interpreter", "uv"],
@@ -160,23 +176,24 @@ def test_recreate_clears_a_venv() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reason", "name", "expected"),
+    ("origin", "name", "expected"),
     [
-        ("--name given", "aimet-x", ("--name", "aimet-x")),
-        ("--prefix given", None, ("--prefix", str(PREFIX))),
-        ("a new conda env named after the variant and tag", "aimet-x", ("--prefix", str(PREFIX))),
+        (Origin.NAME_GIVEN, "aimet-x", ("--name", "aimet-x")),
+        (Origin.PREFIX_GIVEN, None, ("--prefix", str(PREFIX))),
+        (Origin.NEW, "aimet-x", ("--prefix", str(PREFIX))),
     ],
 )
-def test_conda_create_argv(reason: str, name: str | None, expected: tuple[str, str]) -> None:
+def test_conda_create_argv(origin: Origin, name: str | None, expected: tuple[str, str]) -> None:
     target = EnvTarget(
-        "conda", PREFIX / "bin/python", reason, prefix=PREFIX, name=name, conda=CONDA, exists=False
-    )
+        "conda", PREFIX / "bin/python", origin.value, origin, prefix=PREFIX, name=name,
+        conda=CONDA, exists=False,
+    )  # fmt: skip
     argv = create_env_argv(target, "3.7", None)
     assert argv == (CONDA.exe, "create", "--yes", *expected, "python=3.7")
 
 
 def test_interpreter_targets_are_never_created() -> None:
-    target = EnvTarget("python", Path("/usr/bin/python3"), "--python given")
+    target = EnvTarget("python", Path("/usr/bin/python3"), "--python given", Origin.PYTHON_GIVEN)
     with pytest.raises(ValueError, match="never created"):
         create_env_argv(target, "3.11", None)
 

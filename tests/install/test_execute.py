@@ -13,7 +13,7 @@ import pytest
 
 from aimetenv import __version__
 from aimetenv.catalog.load import load_catalog
-from aimetenv.envs.targets import CondaTool, EnvTarget, TargetRequest
+from aimetenv.envs.targets import CondaTool, EnvTarget, Origin, TargetRequest
 from aimetenv.errors import InstallError, NetworkError
 from aimetenv.fetch.download import Downloader
 from aimetenv.install.execute import install
@@ -214,12 +214,22 @@ def test_the_early_smoke_test_decides_a_no_op_only_when_it_is_the_same_test(
 def test_no_early_smoke_test_without_a_receipt_or_an_env(tmp_path: Path) -> None:
     python = tmp_path / "env/bin/python"
     missing = EnvTarget(
-        kind="venv", python=python, reason="--venv given", prefix=python.parents[1], exists=False
+        kind="venv",
+        python=python,
+        reason="--venv given",
+        origin=Origin.VENV_GIVEN,
+        prefix=python.parents[1],
+        exists=False,
     )
     assert start_quick_smoke(missing, SubprocessRunner(), tmp_path / "state") is None
     (tmp_path / "env/bin").mkdir(parents=True)
     present = EnvTarget(
-        kind="venv", python=python, reason="--venv given", prefix=python.parents[1], exists=True
+        kind="venv",
+        python=python,
+        reason="--venv given",
+        origin=Origin.VENV_GIVEN,
+        prefix=python.parents[1],
+        exists=True,
     )
     assert start_quick_smoke(present, SubprocessRunner(), tmp_path / "state") is None
 
@@ -293,16 +303,17 @@ def test_target_flags_and_next_steps() -> None:
     plan = load_plan("onnx-cpu", "2.42.0")
     conda = CondaTool("/c/bin/conda", "conda", "conda on PATH")
     named = EnvTarget(
-        "conda", Path("/c/envs/a b/bin/python"), "--name given", prefix=Path("/c/envs/a b"),
-        name="a b", conda=conda,
+        "conda", Path("/c/envs/a b/bin/python"), "--name given", Origin.NAME_GIVEN,
+        prefix=Path("/c/envs/a b"), name="a b", conda=conda,
     )  # fmt: skip
     assert target_flags(named, Path("/c/envs/a b")) == "-n 'a b'"
     active = EnvTarget(
-        "conda", Path("/w/bin/python"), "the active conda env ($CONDA_PREFIX)", prefix=Path("/w"),
+        "conda", Path("/w/bin/python"), "the active conda env ($CONDA_PREFIX)",
+        Origin.ACTIVE_CONDA, prefix=Path("/w"),
         name="w", conda=conda,
     )  # fmt: skip
     assert target_flags(active, Path("/w")) == "-p /w"
-    python = EnvTarget("python", Path("/usr/bin/python3"), "--python given")
+    python = EnvTarget("python", Path("/usr/bin/python3"), "--python given", Origin.PYTHON_GIVEN)
     assert target_flags(python, Path("/usr")) == "--python /usr/bin/python3"
     step = next_step(plan, named, Path("/c/envs/a b"))
     assert not step.needs_exports

@@ -161,7 +161,7 @@ def test_an_existing_env_is_probed_and_not_created(legacy_env: Path, tmp_path: P
     prepared = run_prepare(tmp_path, target=TargetRequest(venv=str(legacy_env)))
     assert prepared.target.exists
     assert prepared.target_facts is not None
-    assert prepared.target_facts["pip_version"] == "22.0.4"
+    assert prepared.target_facts.pip_version == "22.0.4"
     assert "create-env" not in [a.kind for a in prepared.actions]
     by_python = run_prepare(tmp_path, target=TargetRequest(python=str(legacy_env / "bin/python")))
     assert by_python.target.kind == "python"

@@ -8,7 +8,6 @@ directly.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess  # noqa: TID251  # tests build and drive real environments directly
 import sys
@@ -17,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from aimetenv.envs.targets import EnvTarget
+from aimetenv.envs.facts import TargetFacts, facts_from_probe
+from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.errors import UsageError
-from aimetenv.install.receipt import Receipt, record_last_install, write_receipt
+from aimetenv.install.receipt import Receipt, write_receipt
 from aimetenv.runner import SubprocessRunner
 from aimetenv.shellenv import exports as envexports
 from aimetenv.shellenv.envsetup import translate_envsetup
@@ -62,7 +62,9 @@ def make_venv(prefix: Path, wheels: list[Path]) -> Path:
 
 
 def venv_target(prefix: Path) -> EnvTarget:
-    return EnvTarget("venv", prefix / "bin" / "python", "--venv given", prefix=prefix)
+    return EnvTarget(
+        "venv", prefix / "bin" / "python", "--venv given", Origin.VENV_GIVEN, prefix=prefix
+    )
 
 
 def copy_env(source: Path, destination: Path) -> Path:
@@ -231,16 +233,18 @@ def test_gpu_1_22_gets_its_envsetup_translated(tmp_path: Path, wheels: dict[str,
     assert {e.name for e in result.exports if e.action == "set"} == set(CUDA_SETS)
 
 
-def probed(site: Path, name: str, version: str) -> dict[str, Any]:
+def probed(site: Path, name: str, version: str) -> TargetFacts:
     """What the probe reports for an env with one AIMET distribution in ``site`` (a decision's input)."""
     package = site / name.lower()
     package.mkdir(parents=True, exist_ok=True)
-    return {
-        "distributions": {
-            name.replace("_", "-"): {"name": name, "version": version, "location": str(site)}
-        },
-        "site_packages": [str(site)],
-    }
+    return facts_from_probe(
+        {
+            "distributions": {
+                name.replace("_", "-"): {"name": name, "version": version, "location": str(site)}
+            },
+            "site_packages": [str(site)],
+        }
+    )
 
 
 def test_gpu_2x_without_envsetup_says_so(tmp_path: Path) -> None:
@@ -269,27 +273,22 @@ def test_env_without_aimet_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_missing_env_is_a_usage_error(tmp_path: Path) -> None:
     target = EnvTarget(
-        "venv", tmp_path / "gone" / "bin" / "python", "--venv given", prefix=tmp_path / "gone"
+        "venv",
+        tmp_path / "gone" / "bin" / "python",
+        "--venv given",
+        Origin.VENV_GIVEN,
+        prefix=tmp_path / "gone",
     )
     with pytest.raises(UsageError, match="does not exist"):
         exports_for_target(target, tmp_path / "state", SubprocessRunner)
 
 
 def test_python_target_inside_a_venv_is_keyed_by_the_venv(legacy_env: Path) -> None:
-    target = EnvTarget("python", legacy_env / "bin" / "python", "--python given")
-    assert envexports.env_key(target) == str(legacy_env)
-    bare = EnvTarget("python", Path(sys.base_prefix) / "bin" / "python3", "--python given")
-    assert envexports.env_key(bare) == str(bare.python)
-
-
-def test_last_installed_record(tmp_path: Path, legacy_env: Path) -> None:
-    state = tmp_path / "state"
-    assert envexports.last_installed_target(state) is None
-    record_last_install(
-        state, prefix=str(legacy_env), python=str(legacy_env / "bin" / "python"), kind="venv"
+    target = EnvTarget(
+        "python", legacy_env / "bin" / "python", "--python given", Origin.PYTHON_GIVEN
     )
-    target = envexports.last_installed_target(state)
-    assert target is not None
-    assert (target.kind, target.prefix) == ("venv", legacy_env)
-    (state / "last-install.json").write_text(json.dumps({"schema": "other"}), encoding="utf-8")
-    assert envexports.last_installed_target(state) is None
+    assert envexports.env_key(target) == str(legacy_env)
+    bare = EnvTarget(
+        "python", Path(sys.base_prefix) / "bin" / "python3", "--python given", Origin.PYTHON_GIVEN
+    )
+    assert envexports.env_key(bare) == str(bare.python)

@@ -162,17 +162,14 @@ def _run(  # the parsed options, passed on as values
         state_dir=state,
         current_python=Path(sys.executable),
     )
-    if (
-        target.kind in ("venv", "conda")
-        and target.prefix is not None
-        and not target.prefix.is_dir()
-    ):
+    own = target.env.own_environment
+    if own and target.prefix is not None and not target.prefix.is_dir():
         raise UsageError(
             f"there is no environment at {target.prefix} ({target.reason})",
             hint="Name an existing environment, or create one with 'aimetenv install'.",
             code="no-env",
         )
-    if target.kind == "python" and not target.python.exists():
+    if not own and not target.python.exists():
         raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
     ctx = DoctorContext(
         target,

@@ -139,9 +139,9 @@ def env(  # one parameter per option
     """
     import os
 
-    from aimetenv.envs.targets import TargetRequest, check_path_argument
+    from aimetenv.envs.targets import TargetRequest, check_path_argument, check_target
     from aimetenv.paths import state_dir
-    from aimetenv.shellenv.exports import check_target, env_key, env_prefix, exports_for_target
+    from aimetenv.shellenv.exports import env_key, env_prefix, exports_for_target
 
     _check_modes(
         write=write, remove=remove, hooks=activate_hooks, shell=shell, json_output=json_output

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
     from aimetenv.catalog.model import Catalog, Release, Variant
     from aimetenv.doctor.identify import AimetDist
+    from aimetenv.envs.snippet import Snippet
     from aimetenv.envs.targets import EnvTarget, TargetRequest
     from aimetenv.install.plan import InstallPlan
     from aimetenv.install.receipt import Receipt
-    from aimetenv.runner import Completed, Runner
+    from aimetenv.runner import Runner
 
 T = TypeVar("T")
 NVIDIA_VERSION_FILE = "/proc/driver/nvidia/version"
@@ -162,22 +163,27 @@ class DoctorContext:
             return None if value is None else str(value)
         return self.environ.get(name)
 
-    def run_python(
+    def snippet(
         self,
         code: str,
         *args: str,
+        tag: str,
         timeout: float,
         env: Mapping[str, str | None] | None = None,
-    ) -> Completed:
-        """Run ``python -c code`` in the target as the user would (their environment as is)."""
-        command = Command(
-            argv=(str(self.target.python), "-c", code, *args),
-            env=dict(env or {}),
-            cwd=self.cwd,
+    ) -> Snippet:
+        """``python -c code`` for the target, run as the user would (their environment as is)."""
+        from aimetenv.envs.snippet import build_snippet  # noqa: PLC0415  # only for --deep
+
+        return build_snippet(
+            self.target.python,
+            code,
+            *args,
+            tag=tag,
             timeout=timeout,
+            env=env,
+            cwd=self.cwd,
             sanitize=False,
         )
-        return self.runner.run(command)
 
     # -- the catalog, the receipt and the release ------------------------------------------
 
@@ -359,7 +365,7 @@ class DoctorContext:
         release = "--variant VARIANT --tag TAG"
         if info is not None:
             release = f"--variant {info.summary.variant} --tag {info.summary.tag}"
-        if self.target.kind == "python":
+        if not self.target.env.own_environment:
             return f"aimetenv install {release}"
         flags = " ".join(shlex.quote(f) for f in self.target_flags)
         extra = " --recreate" if recreate else ""
@@ -415,44 +421,21 @@ def choose_target(
     current_python: Path,
 ) -> EnvTarget:
     """The environment doctor looks at (flags, conda, $VIRTUAL_ENV, last install, this Python)."""
-    import shutil  # noqa: PLC0415  # only to look for conda on PATH
+    from aimetenv.envs.targets import check_target  # noqa: PLC0415  # only when a target is chosen
 
-    from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # only when a target is chosen
-    from aimetenv.envs.targets import EnvTarget, choose_check_target, find_conda  # noqa: PLC0415  # only when a target is chosen
-
-    tool = find_conda(environ, shutil.which)
-    last: EnvTarget | None = None
-    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
-
-    record = read_last_install(state_dir)
-    if record is not None and record.get("python"):
-        kind = record.get("kind")
-        last = EnvTarget(
-            kind="conda" if kind == "conda" else "python" if kind == "python" else "venv",
-            python=Path(record["python"]),
-            reason="the environment aimetenv installed last",
-            prefix=Path(record["prefix"]) if record.get("prefix") else None,
-        )
-    return choose_check_target(
+    return check_target(
         request,
-        environ=environ,
-        conda=tool,
-        conda_info=lambda: None if tool is None else conda_info(runner, tool),
-        last_installed=last,
+        environ,
+        state_dir,
+        runner=runner,
         current_python=current_python,
-        exists=lambda p: p.exists(),
+        for_doctor=True,
     )
 
 
 def target_flags(target: EnvTarget) -> tuple[str, ...]:
     """The flags that name ``target`` to another aimetenv command."""
-    if target.kind == "python":
-        return ("--python", str(target.python))
-    if target.kind == "conda":
-        if target.name and target.reason == "--name given":
-            return ("--name", target.name)
-        return ("--prefix", str(target.prefix))
-    return ("--venv", str(target.prefix))
+    return target.flags()
 
 
 __all__ = [

@@ -2,16 +2,17 @@
 
 A tiny quantization on the CPU, torch or onnx flavour (the imports and the libpymo load are the
 install smoke test's, ``aimetenv.install.smoke``). Each program prints one JSON document between two
-random cookie lines given on its command line, so whatever the imported packages print (AIMET
-prints warnings to stdout) cannot corrupt the answer. The programs run on Python 3.6 and newer.
+random cookie lines given on its command line (``aimetenv.envs.snippet``), so whatever the
+imported packages print (AIMET prints warnings to stdout) cannot corrupt the answer. The programs
+run on Python 3.6 and newer.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from aimetenv.envs.snippet import read_framed
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -157,18 +158,12 @@ class Answer:
 def read_answer(completed: Completed, begin: str, end: str) -> Answer:
     """The JSON document between the cookies, or the reason there is none."""
     tail = tuple(completed.tail(12).splitlines())
-    if completed.timed_out:
+    framed = read_framed(completed, begin, end)
+    if framed.problem == "timed-out":
         seconds = completed.command.timeout or 0
         return Answer(None, completed, f"did not finish within {seconds:.0f} s", tail)
-    text = completed.stdout
-    if begin in text and end in text:
-        body = text.split(begin, 1)[1].split(end, 1)[0].strip()
-        try:
-            document = json.loads(body)
-        except json.JSONDecodeError:
-            document = None
-        if isinstance(document, dict):
-            return Answer(document, completed, None, tail)
+    if isinstance(framed.data, dict):
+        return Answer(framed.data, completed, None, tail)
     if completed.returncode < 0:
         problem = f"the interpreter was killed by signal {-completed.returncode}"
     else:
@@ -184,10 +179,9 @@ def run_program(
     env: Mapping[str, str | None] | None = None,
 ) -> Answer:
     """Run one program in the target, as the user would (plus ``env``), and read its answer."""
-    begin = "AIMETENV-DOCTOR-BEGIN-" + secrets.token_hex(8)
-    end = "AIMETENV-DOCTOR-END-" + secrets.token_hex(8)
-    completed = ctx.run_python(program, begin, end, *args, timeout=timeout, env=env)
-    return read_answer(completed, begin, end)
+    snippet = ctx.snippet(program, *args, tag="DOCTOR", timeout=timeout, env=env)
+    completed = ctx.runner.run(snippet.command)
+    return read_answer(completed, snippet.begin, snippet.end)
 
 
 def quantize(ctx: DoctorContext, framework: str) -> Answer:

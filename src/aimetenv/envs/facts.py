@@ -6,9 +6,12 @@ import os
 import platform
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _MANYLINUX_ALIASES = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
 
@@ -29,6 +32,18 @@ class TargetFacts:
     """Probed from a real interpreter, or assumed for a plan (``resolve``, ``--dry-run``)."""
     python_full: str | None = None
     executable: str | None = None
+    version: tuple[int, ...] = ()
+    """``sys.version_info[:3]`` as probed; empty when assumed."""
+    version_text: str | None = None
+    """``platform.python_version()`` as probed (``3.7.16``)."""
+    prefix: str | None = None
+    """``sys.prefix`` as probed."""
+    site_packages: tuple[str, ...] = ()
+    """The site-packages folders the probe found."""
+    pip_version: str | None = None
+    """The installed pip's version; None when pip is missing."""
+    distributions: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The installed distributions by normalised name: name, version, location."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -121,6 +136,9 @@ def assumed_facts(
 def facts_from_probe(data: dict[str, Any]) -> TargetFacts:
     """Facts from the probe's JSON document (see ``aimetenv/envs/probe_script.py``)."""
     version = data.get("version") or [0, 0, 0]
+    sites = data.get("site_packages") or []
+    pip = data.get("pip_version")
+    distributions = data.get("distributions")
     return TargetFacts(
         python=(int(version[0]), int(version[1])),
         machine=str(data.get("machine") or platform.machine()),
@@ -130,6 +148,12 @@ def facts_from_probe(data: dict[str, Any]) -> TargetFacts:
         origin="probe",
         python_full=str(data.get("version_text") or ".".join(str(p) for p in version)),
         executable=data.get("executable"),
+        version=tuple(int(p) for p in data.get("version") or ()),
+        version_text=data.get("version_text") or None,
+        prefix=data.get("prefix") if isinstance(data.get("prefix"), str) else None,
+        site_packages=tuple(str(p) for p in sites if isinstance(p, str)),
+        pip_version=None if pip is None else str(pip),
+        distributions=distributions if isinstance(distributions, dict) else {},
         raw=data,
     )
 

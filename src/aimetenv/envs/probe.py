@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import secrets
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from aimetenv.envs.snippet import build_snippet, run_snippet
 from aimetenv.errors import AimetenvError, UsageError
-from aimetenv.runner import Command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from aimetenv.envs.facts import TargetFacts
     from aimetenv.runner import Runner
 
 PROBE_TIMEOUT = 60.0
@@ -37,43 +36,41 @@ def run_probe(
     ``as_user`` keeps the caller's environment exactly (PYTHONPATH included), as doctor needs;
     otherwise the installer's sanitized environment is used.
     """
-    begin = "AIMETENV-PROBE-BEGIN-" + secrets.token_hex(8)
-    end = "AIMETENV-PROBE-END-" + secrets.token_hex(8)
-    command = Command(
-        argv=(str(python), "-c", probe_source(), begin, end),
-        env=dict(env or {}),
+    snippet = build_snippet(
+        python,
+        probe_source(),
+        tag="PROBE",
+        env=env,
+        cwd=cwd,
         timeout=PROBE_TIMEOUT,
         sanitize=not as_user,
-        cwd=cwd,
     )
     try:
-        completed = runner.run(command)
+        answer = run_snippet(runner, snippet)
     except AimetenvError as error:  # a missing or unrunnable interpreter
         message = error.message
         raise UsageError(
             f"cannot run the interpreter {python}: {message}", code="interpreter-broken"
         ) from None
-    if completed.timed_out:
+    if answer.problem == "timed-out":
         raise UsageError(
             f"the interpreter {python} did not answer within {PROBE_TIMEOUT:.0f} s",
             code="interpreter-timeout",
         )
-    text = completed.stdout
-    if begin not in text or end not in text:
+    if answer.problem == "no-answer":
+        completed = answer.completed
         detail = completed.tail(3).replace("\n", " | ") or f"exit status {completed.returncode}"
         raise UsageError(
             f"the interpreter {python} could not report its facts: {detail}",
             hint="Python 3.6 or newer is needed in the target.",
             code="interpreter-broken",
         )
-    body = text.split(begin, 1)[1].split(end, 1)[0].strip()
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError:
+    if answer.problem == "not-json":
         raise UsageError(
             f"the interpreter {python} answered the probe with something that is not JSON",
             code="interpreter-broken",
-        ) from None
+        )
+    data = answer.data
     if not isinstance(data, dict):
         raise UsageError(
             f"the interpreter {python} answered the probe oddly", code="interpreter-broken"
@@ -81,4 +78,18 @@ def run_probe(
     return data
 
 
-__all__ = ["PROBE_TIMEOUT", "probe_source", "run_probe"]
+def probe_facts(
+    runner: Runner,
+    python: Path,
+    *,
+    as_user: bool = False,
+    env: Mapping[str, str | None] | None = None,
+    cwd: str | None = None,
+) -> TargetFacts:
+    """The facts of ``python``, parsed once; UsageError as for ``run_probe``."""
+    from aimetenv.envs.facts import facts_from_probe  # noqa: PLC0415  # packaging.tags, only here
+
+    return facts_from_probe(run_probe(runner, python, as_user=as_user, env=env, cwd=cwd))
+
+
+__all__ = ["PROBE_TIMEOUT", "probe_facts", "probe_source", "run_probe"]

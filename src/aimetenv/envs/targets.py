@@ -1,4 +1,7 @@
-"""Which environment a command acts on, and why. Pure: facts about the machine come in as values.
+"""Which environment a command acts on, and why.
+
+The choosers are pure (facts about the machine come in as values); ``check_target`` and
+``last_installed_target`` gather those facts for ``env`` and ``doctor``.
 
 install: ``-n/--name`` and ``-p/--prefix`` (conda), ``--venv PATH``, ``--python PATH``; with none
 of them the active conda env (not base), else a new env named after the variant and tag, made with
@@ -10,18 +13,23 @@ then the env aimetenv installed last, then the interpreter aimetenv itself runs 
 
 from __future__ import annotations
 
+import enum
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from aimetenv.envs.kinds import KIND_TYPES, CondaEnv, PlainPython, TargetKind, VirtualEnv
 from aimetenv.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-TargetKind = Literal["conda", "venv", "python"]
+    from aimetenv.envs.kinds import EnvKind
+    from aimetenv.runner import Runner
+
 CondaFlavour = Literal["conda", "mamba", "micromamba"]
 _CONDA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 _SHOWN = 100
@@ -30,6 +38,24 @@ _PATH_MAX = 4096
 """Linux's limit on a path, in bytes with the final NUL; each name may hold ``_NAME_MAX``."""
 _NAME_MAX = 255
 _ACTIVE_CONDA = "the active conda env ($CONDA_PREFIX)"
+LAST_INSTALL_REASON = "the env aimetenv installed last"
+DOCTOR_LAST_INSTALL_REASON = "the environment aimetenv installed last"
+
+
+class Origin(enum.Enum):
+    """Why a target was chosen: what the code decides on (``EnvTarget.reason`` is for people)."""
+
+    NAME_GIVEN = "name-given"
+    PREFIX_GIVEN = "prefix-given"
+    VENV_GIVEN = "venv-given"
+    PYTHON_GIVEN = "python-given"
+    ACTIVE_CONDA = "active-conda"
+    ACTIVE_VENV = "active-venv"
+    NEW = "new"
+    """A new env named after the variant and tag (install without target flags)."""
+    LAST_INSTALL = "last-install"
+    SELF = "self"
+    """The interpreter aimetenv itself runs on."""
 
 
 @dataclass(frozen=True)
@@ -80,20 +106,41 @@ class EnvTarget:
     kind: TargetKind
     python: Path
     reason: str
+    """Why it was chosen, in words for messages; code decides on ``origin``."""
+    origin: Origin
     prefix: Path | None = None
     name: str | None = None
     conda: CondaTool | None = None
     exists: bool = True
 
     @property
+    def env(self) -> EnvKind:
+        """The kind's own type, which knows its flags, activation and creation."""
+        if self.kind == "conda":
+            return CondaEnv(self.python, self.prefix, self.name, self.conda)
+        if self.kind == "venv":
+            return VirtualEnv(self.python, self.prefix)
+        return PlainPython(self.python)
+
+    @property
     def label(self) -> str:
         """How messages name it: ``venv /x``, ``conda env aimet-x (/p)``, ``interpreter /usr/bin/python3``."""
-        if self.kind == "python":
-            return f"interpreter {self.python}"
-        if self.kind == "conda":
-            named = f" {self.name}" if self.name else ""
-            return f"conda env{named} ({self.prefix})"
-        return f"venv {self.prefix}"
+        return self.env.label
+
+    def flags(self, prefix: Path | None = None) -> tuple[str, str]:
+        """The flag that names it to another aimetenv command, and its value.
+
+        ``prefix``: the env's folder as the caller found it, when that is known better.
+        """
+        return self.env.flags(by_name=self.by_name, prefix=prefix)
+
+    @property
+    def by_name(self) -> bool:
+        """Whether other commands name it by its conda name (``-n``) rather than its path.
+
+        A conda env named with ``-n``, or the new one install names after the variant and tag.
+        """
+        return bool(self.name) and self.origin in (Origin.NAME_GIVEN, Origin.NEW)
 
 
 def env_python(prefix: Path) -> Path:
@@ -199,13 +246,17 @@ def _explicit(
 ) -> EnvTarget | None:
     if request.python is not None:
         python = check_path_argument(request.python, "--python")
-        return EnvTarget("python", python, "--python given", exists=exists(python))
+        return EnvTarget(
+            "python", python, "--python given", Origin.PYTHON_GIVEN, exists=exists(python)
+        )
     if request.venv is not None:
         prefix = check_path_argument(request.venv, "--venv")
-        return _in_prefix("venv", prefix, "--venv given", exists)
+        return _in_prefix("venv", prefix, Origin.VENV_GIVEN, "--venv given", exists)
     if request.prefix is not None:
         prefix = check_path_argument(request.prefix, "--prefix")
-        return _in_prefix("conda", prefix, "--prefix given", exists, conda=conda)
+        return _in_prefix(
+            "conda", prefix, Origin.PREFIX_GIVEN, "--prefix given", exists, conda=conda
+        )
     if request.name is not None:
         name = check_conda_name(request.name)
         if conda is None:
@@ -215,13 +266,16 @@ def _explicit(
                 code="no-conda",
             )
         prefix = conda_prefix_for(name, conda_info())
-        return _in_prefix("conda", prefix, "--name given", exists, name=name, conda=conda)
+        return _in_prefix(
+            "conda", prefix, Origin.NAME_GIVEN, "--name given", exists, name=name, conda=conda
+        )
     return None
 
 
 def _in_prefix(  # the fields of EnvTarget that differ between callers
     kind: TargetKind,
     prefix: Path,
+    origin: Origin,
     reason: str,
     exists: Callable[[Path], bool],
     *,
@@ -231,7 +285,7 @@ def _in_prefix(  # the fields of EnvTarget that differ between callers
     """The conda env or venv at ``prefix``; ``exists`` is asked about its interpreter."""
     python = env_python(prefix)
     return EnvTarget(
-        kind, python, reason, prefix=prefix, name=name, conda=conda, exists=exists(python)
+        kind, python, reason, origin, prefix=prefix, name=name, conda=conda, exists=exists(python)
     )
 
 
@@ -276,11 +330,14 @@ def choose_install_target(  # every input is a distinct fact about the machine
     if active and not _is_base(environ, conda_info):
         prefix = Path(active)
         name = environ.get("CONDA_DEFAULT_ENV") or prefix.name
-        return _in_prefix("conda", prefix, _ACTIVE_CONDA, exists, name=name, conda=conda)
+        return _in_prefix(
+            "conda", prefix, Origin.ACTIVE_CONDA, _ACTIVE_CONDA, exists, name=name, conda=conda
+        )
     if conda is not None:
         return _in_prefix(
             "conda",
             conda_prefix_for(default_name, conda_info()),
+            Origin.NEW,
             f"a new conda env named after the variant and tag ({conda.flavour} found by {conda.found_by})",
             exists,
             name=default_name,
@@ -289,6 +346,7 @@ def choose_install_target(  # every input is a distinct fact about the machine
     return _in_prefix(
         "venv",
         venvs_dir / default_name,
+        Origin.NEW,
         "a new venv named after the variant and tag (no conda, mamba or micromamba found)",
         exists,
     )
@@ -312,28 +370,114 @@ def choose_check_target(  # every input is a distinct fact about the machine
     active = environ.get("CONDA_PREFIX")
     if active and environ.get("CONDA_DEFAULT_ENV") != "base":
         name = environ.get("CONDA_DEFAULT_ENV")
-        return _in_prefix("conda", Path(active), _ACTIVE_CONDA, exists, name=name, conda=conda)
+        return _in_prefix(
+            "conda",
+            Path(active),
+            Origin.ACTIVE_CONDA,
+            _ACTIVE_CONDA,
+            exists,
+            name=name,
+            conda=conda,
+        )
     venv = environ.get("VIRTUAL_ENV")
     if venv:
-        return _in_prefix("venv", Path(venv), "the active venv ($VIRTUAL_ENV)", exists)
+        return _in_prefix(
+            "venv", Path(venv), Origin.ACTIVE_VENV, "the active venv ($VIRTUAL_ENV)", exists
+        )
     if last_installed is not None and exists(last_installed.python):
         return last_installed
     return EnvTarget(
-        "python", current_python, "the interpreter aimetenv runs on (no env was named or active)"
+        "python",
+        current_python,
+        "the interpreter aimetenv runs on (no env was named or active)",
+        Origin.SELF,
+    )
+
+
+def last_installed_target(state: Path, *, for_doctor: bool = False) -> EnvTarget | None:
+    """The environment of the last successful ``aimetenv install``, if it recorded one.
+
+    ``env`` words it "the env aimetenv installed last", skips a record of an unknown kind, and
+    finds the env folder of a ``--python`` install around its interpreter. ``doctor`` words it
+    "the environment aimetenv installed last", reads an unknown kind as a venv, and keeps the
+    prefix the install recorded for a ``--python`` target (it shows it, and reads the receipt
+    there).
+    """
+    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
+
+    record = read_last_install(state)
+    if record is None:
+        return None
+    known = record.get("kind") in ("conda", "venv", "python")
+    kind: TargetKind = record["kind"] if known else "venv"  # type: ignore[assignment]
+    prefix = record.get("prefix")
+    python = record.get("python")
+    if not python or not (known or for_doctor):
+        return None
+    keep_prefix = bool(prefix) and (for_doctor or KIND_TYPES[kind].own_environment)
+    return EnvTarget(
+        kind,
+        Path(python),
+        DOCTOR_LAST_INSTALL_REASON if for_doctor else LAST_INSTALL_REASON,
+        Origin.LAST_INSTALL,
+        prefix=Path(prefix) if prefix and keep_prefix else None,
+    )
+
+
+def check_target(  # the facts of the machine, each injectable for doctor's tests
+    request: TargetRequest,
+    environ: Mapping[str, str],
+    state: Path,
+    *,
+    runner: Runner | None = None,
+    current_python: Path | None = None,
+    for_doctor: bool = False,
+) -> EnvTarget:
+    """The env that ``env`` and ``doctor`` look at, with the reason it was chosen.
+
+    The flags, else the active conda env, else ``$VIRTUAL_ENV``, else the env aimetenv installed
+    last (``for_doctor``: in doctor's words, see ``last_installed_target``), else the interpreter
+    aimetenv runs on. ``runner`` asks conda where its envs live (a new one when None).
+    """
+    import shutil  # noqa: PLC0415  # only to look for conda on PATH
+
+    conda = find_conda(environ, shutil.which)
+
+    def info() -> CondaInfo | None:
+        if conda is None:
+            return None
+        from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # --name only
+        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # --name only
+
+        return conda_info(runner or SubprocessRunner(), conda)
+
+    return choose_check_target(
+        request,
+        environ=environ,
+        conda=conda,
+        conda_info=info,
+        last_installed=last_installed_target(state, for_doctor=for_doctor),
+        current_python=Path(sys.executable) if current_python is None else current_python,
+        exists=Path.exists,
     )
 
 
 __all__ = [
+    "DOCTOR_LAST_INSTALL_REASON",
+    "LAST_INSTALL_REASON",
     "CondaInfo",
     "CondaTool",
     "EnvTarget",
+    "Origin",
     "TargetKind",
     "TargetRequest",
     "check_conda_name",
     "check_path_argument",
+    "check_target",
     "choose_check_target",
     "choose_install_target",
     "conda_prefix_for",
     "env_python",
     "find_conda",
+    "last_installed_target",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from aimetenv.envs.targets import Origin
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -81,24 +83,9 @@ def create_env_argv(
     ``clear``: the venv exists and is rebuilt (``--recreate``); conda replaces an existing prefix
     on its own when ``--yes`` is given.
     """
-    if target.kind == "conda":
-        if target.conda is None or target.prefix is None:
-            msg = "a conda target needs a conda executable and a prefix"
-            raise ValueError(msg)
-        where = (
-            ("--name", target.name)
-            if target.name and target.reason == "--name given"
-            else ("--prefix", str(target.prefix))
-        )
-        return (target.conda.exe, "create", "--yes", *where, f"python={python_xy}")
-    if target.kind == "venv":
-        if base_interpreter is None or target.prefix is None:
-            msg = "a venv target needs a base interpreter and a prefix"
-            raise ValueError(msg)
-        flags = ("--clear",) if clear else ()
-        return (str(base_interpreter), "-m", "venv", *flags, str(target.prefix))
-    msg = "an interpreter target is never created"
-    raise ValueError(msg)
+    # Only an env named with -n is created by name, and not when it is rebuilt.
+    by_name = target.origin is Origin.NAME_GIVEN and not clear
+    return target.env.create_argv(python_xy, base_interpreter, clear=clear, by_name=by_name)
 
 
 def pip_argv(
@@ -132,7 +119,7 @@ def compiles_after_pip(target: EnvTarget, installer: Installer) -> bool:
     Only in an environment of its own (a venv or conda env), whose site-packages aimetenv may
     walk; uv does not byte-compile by default and is left to its own default.
     """
-    return installer == "pip" and target.kind in ("venv", "conda")
+    return installer == "pip" and target.env.own_environment
 
 
 def install_actions(  # each argument is one independent input of the plan

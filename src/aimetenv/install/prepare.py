@@ -10,14 +10,14 @@ import os
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aimetenv.catalog.lookup import find_release, find_variant
 from aimetenv.catalog.names import parse_wheel_name
 from aimetenv.envs.conda import conda_info
-from aimetenv.envs.facts import TargetFacts, facts_from_probe, parse_xy_tuple
+from aimetenv.envs.facts import TargetFacts, parse_xy_tuple
 from aimetenv.envs.interpreters import interpreter_candidates, safe_listdir
-from aimetenv.envs.probe import run_probe
+from aimetenv.envs.probe import probe_facts
 from aimetenv.envs.targets import (
     CondaInfo,
     EnvTarget,
@@ -66,7 +66,7 @@ class Prepared:
     target: EnvTarget
     base_interpreter: Path | None
     base_interpreter_origin: str | None
-    target_facts: dict[str, Any] | None
+    target_facts: TargetFacts | None
     """The probe of the existing target (None for a new or recreated environment)."""
     actions: tuple[Action, ...]
     recreate: bool
@@ -79,30 +79,29 @@ class Prepared:
         return _prefix_of(self.target, self.target_facts)
 
 
-def _prefix_of(target: EnvTarget, probed: dict[str, Any] | None) -> Path:
+def _prefix_of(target: EnvTarget, probed: TargetFacts | None) -> Path:
     if target.prefix is not None:
         return target.prefix
-    prefix = (probed or {}).get("prefix")
-    return Path(prefix) if isinstance(prefix, str) and prefix else target.python.parent
+    prefix = None if probed is None else probed.prefix
+    return Path(prefix) if prefix else target.python.parent
 
 
 def _confirm_interpreter(
     runner: Runner, xy: str, candidates: list[tuple[Path, str]]
-) -> tuple[Path, str, dict[str, Any]] | None:
+) -> tuple[Path, str, TargetFacts] | None:
     for path, origin in candidates:
         if not path.exists():
             continue
         try:
-            data = run_probe(runner, path)
+            facts = probe_facts(runner, path)
         except UsageError:
             continue
-        version = data.get("version") or []
-        if len(version) >= 2 and f"{version[0]}.{version[1]}" == xy:  # noqa: PLR2004  # X.Y: two parts
+        if len(facts.version) >= 2 and facts.python_xy == xy:  # noqa: PLR2004  # X.Y: two parts
             # The interpreter's own path, not a launcher: a pyenv shim picks its Python from the
             # working directory and $PYENV_VERSION, so it may not be the one just probed.
-            executable = data.get("executable")
+            executable = facts.executable
             real = Path(executable) if isinstance(executable, str) and executable else path
-            return (real if real.exists() else path), origin, data
+            return (real if real.exists() else path), origin, facts
     return None
 
 
@@ -113,7 +112,7 @@ def find_base_interpreter(
     explicit: str | None,
     environ: Mapping[str, str],
     which: Callable[[str], str | None] = shutil.which,
-) -> tuple[Path, str, dict[str, Any]]:
+) -> tuple[Path, str, TargetFacts]:
     """A real Python ``xy`` to build a venv from, confirmed by running it; exit 2 when none."""
     if explicit is not None:
         path = check_path_argument(explicit, "--interpreter")
@@ -183,15 +182,14 @@ def prepare(  # the inputs of one decision, each injected for testing
     if on_target is not None:
         on_target(target)
     _check_target(target)
-    recreate = request.recreate and target.exists and target.kind != "python"
+    recreate = request.recreate and target.exists and target.env.own_environment
     if recreate:
-        _check_recreate(target)
-    probed: dict[str, Any] | None = None
+        target.env.check_recreate()
+    probed: TargetFacts | None = None
     if target.exists and not recreate:
-        probed = run_probe(runner, target.python)
-        facts = facts_from_probe(probed)
-        plan = _resolve_existing(catalog, request, facts, target)
-        base: tuple[Path, str, dict[str, Any]] | None = None
+        probed = probe_facts(runner, target.python)
+        plan = _resolve_existing(catalog, request, probed, target)
+        base: tuple[Path, str, TargetFacts] | None = None
     else:
         first = resolve(
             catalog,
@@ -207,9 +205,9 @@ def prepare(  # the inputs of one decision, each injected for testing
         )
         if request.python_version is None and first.python_specifier is None:
             xy = first.target.python_xy
-        if target.kind == "venv":
+        if target.env.needs_base_interpreter:
             base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
-            machine = Target(facts=facts_from_probe(base[2]), glibc=request.glibc)
+            machine = Target(facts=base[2], glibc=request.glibc)
         else:
             base = None
             machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=request.glibc)
@@ -261,44 +259,8 @@ def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
 
 
 def _check_target(target: EnvTarget) -> None:
-    if target.kind == "python" and not target.exists:
-        raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
-    if target.kind == "venv" and target.prefix is not None and not target.exists:
-        _check_venv_location(target.prefix)
-    if target.kind == "conda" and target.conda is None and not target.exists:
-        raise UsageError(
-            f"{target.label} does not exist, and no conda, mamba or micromamba was found to "
-            "create it",
-            hint="Install Miniforge, or use --venv PATH for a plain venv.",
-            code="no-conda",
-        )
-
-
-def _check_recreate(target: EnvTarget) -> None:
-    prefix = target.prefix
-    if target.kind == "venv" and prefix is not None and not (prefix / "pyvenv.cfg").is_file():
-        raise UsageError(
-            f"--recreate: {prefix} is not a venv (no pyvenv.cfg); aimetenv will not clear it",
-            hint="Choose the path of a venv, or a new path.",
-            code="bad-venv",
-        )
-    if target.kind == "conda" and target.conda is None:
-        raise UsageError(
-            f"--recreate: {target.label} can only be rebuilt with conda, and none was found",
-            hint="Install Miniforge, or use --venv PATH for a plain venv.",
-            code="no-conda",
-        )
-
-
-def _check_venv_location(prefix: Path) -> None:
-    if prefix.exists() and not prefix.is_dir():
-        raise UsageError(f"--venv {prefix} exists and is not a directory", code="bad-venv")
-    if prefix.is_dir() and any(prefix.iterdir()) and not (prefix / "pyvenv.cfg").exists():
-        raise UsageError(
-            f"{prefix} is a non-empty directory that is not a venv; aimetenv will not write into it",
-            hint="Choose an empty or new path for --venv.",
-            code="bad-venv",
-        )
+    if not target.exists:
+        target.env.check_new()
 
 
 def _resolve_existing(
@@ -313,7 +275,7 @@ def _resolve_existing(
             request.options,
         )
     except PythonMismatchError as error:
-        if target.kind == "python":
+        if not target.env.own_environment:  # it cannot be rebuilt: the resolver's words stand
             raise
         raise UsageError(
             f"{target.label} has Python {error.have}, but {error.label} needs Python {error.needed}",

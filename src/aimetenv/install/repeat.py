@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 from aimetenv.install.result import InstallResult, next_step
-from aimetenv.install.steps import site_packages_of, wants, wants_pillow_simd
+from aimetenv.install.steps import wants, wants_pillow_simd
 
 
 def find_receipt(prefix: Path, state: Path) -> tuple[Receipt, Path] | None:
@@ -92,7 +92,7 @@ def already_installed(
         return None
     receipt, path = found
     prefix = prepared.prefix
-    sites = site_packages_of(prepared.target_facts) or receipt.site_packages
+    sites = prepared.target_facts.site_packages or receipt.site_packages
     call = build_smoke(
         target.python,
         plan.smoke,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 Outcome = Literal["installed", "already-installed"]
+_SHORT_FLAGS = {"--name": "-n", "--prefix": "-p"}
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,8 @@ class InstallResult:
 
 def target_flags(target: EnvTarget, prefix: Path) -> str:
     """The flags that name this environment again, shell-quoted: ``--venv /x``, ``-n NAME``."""
-    if target.kind == "venv":
-        return f"--venv {shlex.quote(str(prefix))}"
-    if target.kind == "conda":
-        by_name = target.reason == "--name given" or target.reason.startswith("a new conda env")
-        if by_name and target.name:
-            return f"-n {shlex.quote(target.name)}"
-        return f"-p {shlex.quote(str(prefix))}"
-    return f"--python {shlex.quote(str(target.python))}"
+    flag, value = target.flags(prefix)
+    return f"{_SHORT_FLAGS.get(flag, flag)} {shlex.quote(value)}"
 
 
 def next_step(plan: InstallPlan, target: EnvTarget, prefix: Path) -> NextStep:
@@ -106,11 +101,7 @@ def next_step(plan: InstallPlan, target: EnvTarget, prefix: Path) -> NextStep:
     flags = target_flags(target, prefix)
     exports = plan.exports
     needs = bool(exports.ld_library_path or exports.pythonpath or exports.cuda)
-    activate = None
-    if target.kind == "venv":
-        activate = f". {shlex.quote(str(prefix / 'bin' / 'activate'))}"
-    elif target.kind == "conda":
-        activate = f"conda activate {flags.split(' ', 1)[1]}"
+    activate = target.env.activate_command(prefix, flags.split(" ", 1)[1])
     if needs:
         write = f"aimetenv env {flags} --write ~/.bashrc"
         evaluate = f'eval "$(aimetenv env {flags})"'

@@ -16,33 +16,33 @@ Two depths:
 For 1.x releases the test runs with the plan's exports applied (PYTHONPATH and LD_LIBRARY_PATH
 under site-packages), because that is how the user runs AIMET after ``aimetenv env``.
 
-``doctor`` reuses ``build_smoke`` (a ``Command`` plus its cookies) and ``SmokeCall.parse``.
+``doctor`` reuses ``build_smoke`` (a ``Command`` plus its cookies) and ``SmokeCall.parse``. The
+snippet is run and its framed answer read by ``aimetenv.envs.snippet``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from aimetenv.envs.snippet import build_snippet, read_framed
 from aimetenv.errors import AimetenvError
-from aimetenv.runner import Command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from aimetenv.install.plan import ExportSpec, SmokeSpec
-    from aimetenv.runner import Completed, Runner
+    from aimetenv.runner import Command, Completed, Runner
 
 SMOKE_TIMEOUT = 300.0
 """``import aimet_onnx`` alone takes about 10 s on two cores; a cold disk can take much longer."""
 SmokeMode = Literal["full", "quick"]
 
-# Runs as ``python -c SNIPPET CONFIG BEGIN END``. Keep it valid Python 3.6 and stdlib only.
+# Runs as ``python -c SNIPPET BEGIN END CONFIG``. Keep it valid Python 3.6 and stdlib only.
 SNIPPET = r"""
 import importlib, importlib.machinery, importlib.util, json, os, sys, time, types
 
@@ -104,8 +104,8 @@ def _native(name, mode):
 
 
 def main():
-    config = json.loads(sys.argv[1])
-    begin, end = sys.argv[2], sys.argv[3]
+    begin, end = sys.argv[1], sys.argv[2]
+    config = json.loads(sys.argv[3])
     mode = config["mode"]
     checks = [_package(name, mode) for name in config["packages"]]
     if config.get("native"):
@@ -218,6 +218,10 @@ class SmokeCall:
     mode: SmokeMode
     environment: Mapping[str, str]
 
+    def _program(self) -> tuple[str, ...]:
+        """The command line without its cookies: interpreter, snippet and configuration."""
+        return tuple(a for a in self.command.argv if a not in (self.begin, self.end))
+
     def parse(self, completed: Completed) -> SmokeResult:
         """Turn the child's output into a SmokeResult (failures are results, never exceptions)."""
         return parse_smoke(self, completed)
@@ -228,9 +232,8 @@ class SmokeCall:
         The same interpreter, modules, mode, environment changes, folder and time limit.
         """
         mine, theirs = self.command, other.command
-        return (mine.argv[0], mine.argv[3], mine.cwd, mine.sanitize, mine.timeout) == (
-            theirs.argv[0],
-            theirs.argv[3],
+        return (self._program(), mine.cwd, mine.sanitize, mine.timeout) == (
+            other._program(),  # the same class
             theirs.cwd,
             theirs.sanitize,
             theirs.timeout,
@@ -254,20 +257,21 @@ def build_smoke(  # each input changes what is tested
     which is what doctor does with ``as_user``). ``as_user`` keeps the caller's environment
     (PYTHONPATH included) instead of the installer's sanitized one.
     """
-    begin = "AIMETENV-SMOKE-BEGIN-" + secrets.token_hex(8)
-    end = "AIMETENV-SMOKE-END-" + secrets.token_hex(8)
     config = {"mode": mode, "packages": list(spec.packages), "native": spec.native}
     environment = (
         {} if exports is None else export_environment(exports, site_packages, base=os.environ)
     )
-    command = Command(
-        argv=(str(python), "-c", SNIPPET, json.dumps(config), begin, end),
-        env=dict(environment),
+    snippet = build_snippet(
+        python,
+        SNIPPET,
+        json.dumps(config),
+        tag="SMOKE",
+        env=environment,
         cwd=cwd,
         timeout=timeout,
         sanitize=not as_user,
     )
-    return SmokeCall(command, begin, end, spec, mode, environment)
+    return SmokeCall(snippet.command, snippet.begin, snippet.end, spec, mode, environment)
 
 
 def _summary(spec: SmokeSpec, checks: Sequence[SmokeCheck]) -> str:
@@ -284,27 +288,10 @@ def _summary(spec: SmokeSpec, checks: Sequence[SmokeCheck]) -> str:
     return f"{packages} imports; {spec.native} loads natively{where}"
 
 
-def parse_smoke(call: SmokeCall, completed: Completed) -> SmokeResult:
-    """Read the snippet's JSON document; a crash or time-out becomes a failed result."""
-    base: dict[str, Any] = {
-        "mode": call.mode,
-        "native": call.spec.native,
-        "environment": call.environment,
-        "seconds": completed.seconds,
-    }
-    if completed.timed_out:
-        timeout = call.command.timeout or 0
-        message = f"the smoke test did not finish within {timeout:.0f} s"
-        return SmokeResult(ok=False, summary=message, error=message, **base)
-    text = completed.stdout
-    if call.begin not in text or call.end not in text:
-        tail = completed.tail(5).replace("\n", " | ") or f"exit status {completed.returncode}"
-        message = f"the smoke test did not report: {tail}"
-        return SmokeResult(ok=False, summary=message[:800], error=message[:2000], **base)
-    body = text.split(call.begin, 1)[1].split(call.end, 1)[0].strip()
+def _checks(data: Any) -> tuple[SmokeCheck, ...] | None:  # noqa: ANN401  # any JSON value
+    """The snippet's checks, or None when ``data`` is not its report."""
     try:
-        data = json.loads(body)
-        checks = tuple(
+        return tuple(
             SmokeCheck(
                 name=str(item["name"]),
                 kind="native" if item.get("kind") == "native" else "package",
@@ -314,7 +301,29 @@ def parse_smoke(call: SmokeCall, completed: Completed) -> SmokeResult:
             )
             for item in data["checks"]
         )
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def parse_smoke(call: SmokeCall, completed: Completed) -> SmokeResult:
+    """Read the snippet's JSON document; a crash or time-out becomes a failed result."""
+    base: dict[str, Any] = {
+        "mode": call.mode,
+        "native": call.spec.native,
+        "environment": call.environment,
+        "seconds": completed.seconds,
+    }
+    answer = read_framed(completed, call.begin, call.end)
+    if answer.problem == "timed-out":
+        timeout = call.command.timeout or 0
+        message = f"the smoke test did not finish within {timeout:.0f} s"
+        return SmokeResult(ok=False, summary=message, error=message, **base)
+    if answer.problem == "no-answer":
+        tail = completed.tail(5).replace("\n", " | ") or f"exit status {completed.returncode}"
+        message = f"the smoke test did not report: {tail}"
+        return SmokeResult(ok=False, summary=message[:800], error=message[:2000], **base)
+    checks = None if answer.problem is not None else _checks(answer.data)
+    if checks is None:
         message = "the smoke test answered with something that is not its report"
         return SmokeResult(ok=False, summary=message, error=message, **base)
     expected = len(call.spec.packages) + (1 if call.spec.native else 0)

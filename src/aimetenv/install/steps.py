@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from aimetenv import __version__
 from aimetenv.catalog.names import wheel_problem
-from aimetenv.envs.probe import run_probe
+from aimetenv.envs.probe import probe_facts
 from aimetenv.errors import InstallError, IntegrityError, NetworkError
 from aimetenv.fetch.urls import redact
 from aimetenv.install.actions import pip_argv, reqs_find_links
@@ -36,6 +36,7 @@ from aimetenv.runner import Command
 if TYPE_CHECKING:
     from typing import IO
 
+    from aimetenv.envs.facts import TargetFacts
     from aimetenv.fetch.download import Fetched
     from aimetenv.install.actions import Action
     from aimetenv.install.plan import InstallPlan, PlannedWheel
@@ -99,12 +100,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def site_packages_of(facts: dict[str, Any]) -> tuple[str, ...]:
-    """The site-packages folders the probe found."""
-    found = facts.get("site_packages") or []
-    return tuple(str(p) for p in found if isinstance(p, str))
-
-
 def _pip_inside(version: str | None, bound: str) -> bool:
     if version is None:
         return False
@@ -136,7 +131,7 @@ class Run:
     echo: bool
     log_path: Path
     log: IO[str]
-    facts: dict[str, Any] | None
+    facts: TargetFacts | None
     files: list[dict[str, Any]] = field(default_factory=list)
     reqs_files: list[Path] = field(default_factory=list)
     deb: DebCheck | None = None
@@ -158,7 +153,7 @@ class Run:
 
     def site_packages(self) -> tuple[str, ...]:
         """The target's site-packages folders, as last probed."""
-        return site_packages_of(self.facts or {})
+        return () if self.facts is None else self.facts.site_packages
 
     def write_log(self, text: str) -> None:
         """Append a line to the install log."""
@@ -191,7 +186,7 @@ def _create_env(run: Run, action: Action) -> None:
     try:
         completed = run.stream(action.argv, timeout=CREATE_TIMEOUT)
         if completed.ok:
-            run.facts = run_probe(run.runner, run.python)
+            run.facts = probe_facts(run.runner, run.python)
     except BaseException:
         if prefix is not None and not existed:  # ours alone: a half-made env must not linger
             shutil.rmtree(prefix, ignore_errors=True)
@@ -199,10 +194,8 @@ def _create_env(run: Run, action: Action) -> None:
     if not completed.ok or run.facts is None:
         if prefix is not None and not existed:
             shutil.rmtree(prefix, ignore_errors=True)
-        tool = "conda" if run.prepared.target.kind == "conda" else "venv"
-        raise run.failed(action, completed, tool)
-    version = run.facts.get("version") or []
-    have = ".".join(str(v) for v in version[:2])
+        raise run.failed(action, completed, run.prepared.target.env.creator)
+    have = ".".join(str(v) for v in run.facts.version[:2])
     if have != run.plan.python_for_new_env:
         raise InstallError(
             f"the new environment has Python {have}, not {run.plan.python_for_new_env}",
@@ -281,8 +274,7 @@ def _tool(run: Run) -> str:
 
 
 def _pip(run: Run, action: Action) -> None:
-    facts = run.facts or {}
-    pip_version = facts.get("pip_version")
+    pip_version = None if run.facts is None else run.facts.pip_version
     if run.prepared.installer == "pip" and pip_version is None:
         raise InstallError(
             f"pip is not installed in {run.prepared.target.label}",
@@ -372,7 +364,6 @@ def _smoke(run: Run, action: Action) -> None:
 
 
 def _receipt(run: Run, started: str) -> None:
-    facts = run.facts or {}
     prepared = run.prepared
     plan = prepared.plan
     receipt = Receipt(
@@ -381,7 +372,7 @@ def _receipt(run: Run, started: str) -> None:
         source=plan.source,
         prefix=str(prepared.prefix),
         python=str(run.python),
-        python_version=str(facts.get("version_text") or ""),
+        python_version=str((run.facts and run.facts.version_text) or ""),
         target_kind=prepared.target.kind,
         site_packages=run.site_packages(),
         exports=plan.exports.to_dict(),

@@ -109,8 +109,7 @@ def hooks_message(result: HooksResult) -> str:
     lines = [f"{f.action}: {f.path}" for f in result.files]
     if not result.files:
         return f"no activation scripts found in {result.prefix}; nothing changed"
-    when = "conda activate" if result.kind == "conda" else "source bin/activate"
-    return f"activation hooks ({when}):\n  " + "\n  ".join(lines)
+    return f"activation hooks ({result.activated_by}):\n  " + "\n  ".join(lines)
 
 
 __all__ = [

@@ -10,7 +10,6 @@ also get the CUDA settings of the ``envsetup.sh`` the release ships, translated 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,9 +25,10 @@ from aimetenv.shellenv.recognise import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
-    from aimetenv.envs.targets import CondaInfo, EnvTarget, TargetRequest
+    from aimetenv.envs.facts import TargetFacts
+    from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.receipt import Receipt
     from aimetenv.runner import Runner
 
@@ -238,16 +238,16 @@ def from_receipt(target: EnvTarget, receipt: Receipt, key: str) -> EnvExports | 
     )
 
 
-def from_probe(target: EnvTarget, facts: Mapping[str, Any], key: str) -> EnvExports:
+def from_probe(target: EnvTarget, facts: TargetFacts, key: str) -> EnvExports:
     """The exports for the release the probe found installed."""
-    release, location, notes = identify_from_probe(facts)
+    release, location, notes = identify_from_probe(facts.distributions)
     if release is None:
         raise UsageError(
             f"no AIMET release is installed in {target.label}",
             hint="Install one with 'aimetenv install', or name the env with --venv, -p or -n.",
             code="no-aimet",
         )
-    sites = tuple(str(s) for s in facts.get("site_packages") or () if isinstance(s, str))
+    sites = facts.site_packages
     rule = export_rule(release.version)
     site = location or (sites[0] if sites else "")
     if not site:
@@ -290,73 +290,19 @@ def exports_for_target(
             hint="Name an existing env with --venv, -p/--prefix, -n/--name or --python.",
             code="target-missing",
         )
-    from aimetenv.envs.probe import run_probe  # noqa: PLC0415  # only without a usable receipt
+    from aimetenv.envs.probe import probe_facts  # noqa: PLC0415  # only without a usable receipt
 
-    facts = run_probe(runner_factory(), target.python)
+    facts = probe_facts(runner_factory(), target.python)
     return from_probe(target, facts, key)
-
-
-def last_installed_target(state: Path) -> EnvTarget | None:
-    """The environment of the last successful ``aimetenv install``, if it recorded one."""
-    from aimetenv.envs.targets import EnvTarget  # noqa: PLC0415  # only when a last install is recorded
-    from aimetenv.install.receipt import read_last_install  # noqa: PLC0415  # JSON only
-
-    record = read_last_install(state)
-    if record is None or record.get("kind") not in ("conda", "venv", "python"):
-        return None
-    kind: Literal["conda", "venv", "python"] = record["kind"]  # type: ignore[assignment]
-    prefix = record.get("prefix")
-    python = record.get("python")
-    if not python:
-        return None
-    return EnvTarget(
-        kind,
-        Path(python),
-        "the env aimetenv installed last",
-        prefix=Path(prefix) if prefix and kind != "python" else None,
-    )
-
-
-def check_target(request: TargetRequest, environ: Mapping[str, str], state: Path) -> EnvTarget:
-    """The env that ``env`` (and ``doctor``) look at, with the reason it was chosen.
-
-    The flags, else the active conda env, else ``$VIRTUAL_ENV``, else the env aimetenv installed
-    last, else the interpreter aimetenv runs on.
-    """
-    import shutil  # noqa: PLC0415  # only to look for conda on PATH
-
-    from aimetenv.envs.targets import choose_check_target, find_conda  # noqa: PLC0415  # start-up speed of 'aimetenv env'
-
-    conda = find_conda(environ, shutil.which)
-
-    def info() -> CondaInfo | None:
-        if conda is None:
-            return None
-        from aimetenv.envs.conda import conda_info  # noqa: PLC0415  # --name only
-        from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # --name only
-
-        return conda_info(SubprocessRunner(), conda)
-
-    return choose_check_target(
-        request,
-        environ=environ,
-        conda=conda,
-        conda_info=info,
-        last_installed=last_installed_target(state),
-        current_python=Path(sys.executable),
-        exists=Path.exists,
-    )
 
 
 __all__ = [
     "EnvExports",
     "Export",
     "build_exports",
-    "check_target",
     "env_key",
     "env_prefix",
     "exports_for_target",
     "from_probe",
     "from_receipt",
-    "last_installed_target",
 ]

@@ -49,6 +49,7 @@ CONDA_FILES = (
     "etc/conda/deactivate.d/aimetenv.fish",
 )
 CONDA_HEADER = "# aimetenv activation hook"
+VENV_SCRIPTS = ("bin/activate", "bin/activate.fish")
 _POSIX_DEACTIVATE_RE = re.compile(r"^deactivate\s*\(\)\s*\{[ \t]*\r?$", re.MULTILINE)
 _FISH_DEACTIVATE_RE = re.compile(r"^function deactivate\b.*$", re.MULTILINE)
 
@@ -71,6 +72,14 @@ class HooksResult:
     prefix: Path
     files: tuple[HookFile, ...]
     note: str | None = None
+
+    @property
+    def activated_by(self) -> str:
+        """What runs the hooks: ``conda activate`` or ``source bin/activate``."""
+        from aimetenv.envs.kinds import CondaEnv, VirtualEnv  # noqa: PLC0415  # only for the message
+
+        kinds: dict[HookKind, type[CondaEnv | VirtualEnv]] = {"conda": CondaEnv, "venv": VirtualEnv}
+        return kinds[self.kind].activated_by
 
 
 def hook_kind(prefix: Path) -> HookKind | None:
@@ -301,33 +310,40 @@ def install_hooks(prefix: Path, kind: HookKind, env: EnvExports) -> HooksResult:
         return HooksResult(
             kind, prefix, removed.files, f"{env.summary()} needs no variables; no hooks are needed"
         )
-    files = _install_conda(prefix, env) if kind == "conda" else _install_venv(prefix, env)
-    return HooksResult(kind, prefix, tuple(files))
+    return HooksResult(kind, prefix, tuple(_WRITERS[kind](prefix, env)))
 
 
 def remove_hooks(prefix: Path, kind: HookKind, key: str) -> HooksResult:
     """Delete the conda hook files aimetenv wrote, or take the blocks out of the venv scripts."""
+    return HooksResult(kind, prefix, tuple(_REMOVERS[kind](prefix, key)))
+
+
+def _remove_conda(prefix: Path, key: str) -> list[HookFile]:
+    del key  # the files are aimetenv's alone
     files: list[HookFile] = []
-    if kind == "conda":
-        for relative in CONDA_FILES:
-            path = prefix / relative
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except FileNotFoundError:
-                files.append(HookFile(path, "absent"))
-                continue
-            except OSError as error:
-                raise FileError(f"cannot read {path}: {error.strerror or error}") from None
-            if not text.startswith(CONDA_HEADER):
-                files.append(HookFile(path, "not aimetenv's; left alone"))
-                continue
-            try:
-                path.unlink()
-            except OSError as error:
-                raise FileError(f"cannot delete {path}: {error.strerror or error}") from None
-            files.append(HookFile(path, "removed"))
-        return HooksResult(kind, prefix, tuple(files))
-    for relative in ("bin/activate", "bin/activate.fish"):
+    for relative in CONDA_FILES:
+        path = prefix / relative
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            files.append(HookFile(path, "absent"))
+            continue
+        except OSError as error:
+            raise FileError(f"cannot read {path}: {error.strerror or error}") from None
+        if not text.startswith(CONDA_HEADER):
+            files.append(HookFile(path, "not aimetenv's; left alone"))
+            continue
+        try:
+            path.unlink()
+        except OSError as error:
+            raise FileError(f"cannot delete {path}: {error.strerror or error}") from None
+        files.append(HookFile(path, "removed"))
+    return files
+
+
+def _remove_venv(prefix: Path, key: str) -> list[HookFile]:
+    files: list[HookFile] = []
+    for relative in VENV_SCRIPTS:
         path = prefix / relative
         if not path.exists():
             continue
@@ -336,13 +352,26 @@ def remove_hooks(prefix: Path, kind: HookKind, key: str) -> HooksResult:
             _both(block_edit(Marker(key), None), block_edit(Marker(key, DEACTIVATE_LABEL), None)),
         )
         files.append(HookFile(update.path, update.action, update.backup))
-    return HooksResult(kind, prefix, tuple(files))
+    return files
+
+
+# The hooks of each kind of env: files of their own under etc/conda, or blocks in the venv's
+# activation scripts.
+_WRITERS: dict[HookKind, Callable[[Path, EnvExports], list[HookFile]]] = {
+    "conda": _install_conda,
+    "venv": _install_venv,
+}
+_REMOVERS: dict[HookKind, Callable[[Path, str], list[HookFile]]] = {
+    "conda": _remove_conda,
+    "venv": _remove_venv,
+}
 
 
 __all__ = [
     "CONDA_FILES",
     "CONDA_HEADER",
     "DEACTIVATE_LABEL",
+    "VENV_SCRIPTS",
     "HookFile",
     "HookKind",
     "HooksResult",

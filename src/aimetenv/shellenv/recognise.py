@@ -108,10 +108,9 @@ def identify_release(
 
 
 def identify_from_probe(
-    facts: Mapping[str, Any],
+    dists: Mapping[str, Any],
 ) -> tuple[InstalledRelease | None, str | None, tuple[str, ...]]:
     """The release in the probe's ``distributions``, the folder its files are in, and notes."""
-    dists = facts.get("distributions")
     pairs: list[tuple[str, str]] = []
     locations: dict[str, str] = {}
     if isinstance(dists, dict):
