@@ -472,11 +472,15 @@ def test_refused_connection_is_one_clear_reason(tmp_path: Path) -> None:
 def test_every_error_code_is_documented() -> None:
     root = Path(__file__).resolve().parents[2]
     doc = (root / "docs" / "downloads.md").read_text(encoding="utf-8")
-    sources = ("fetch/download.py", "install/wheelhouse.py", "catalog/refresh.py")
+    package = root / "src" / "aimetenv"
+    sources = [
+        *sorted((package / "fetch").glob("*.py")),
+        package / "install" / "wheelhouse.py",
+        package / "catalog" / "refresh.py",
+    ]
     codes = set()
-    for name in sources:
-        text = (root / "src" / "aimetenv" / name).read_text(encoding="utf-8")
-        codes.update(re.findall(r'code="([a-z0-9-]+)"', text))
+    for path in sources:
+        codes.update(re.findall(r'code="([a-z0-9-]+)"', path.read_text(encoding="utf-8")))
     assert len(codes) > 20
     missing = sorted(c for c in codes if f"`{c}`" not in doc and c != "bad-filename")
     assert missing == []
