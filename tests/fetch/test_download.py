@@ -14,7 +14,8 @@ import pytest
 
 from aimetenv.errors import IntegrityError, NetworkError
 from aimetenv.exit_codes import ExitCode
-from aimetenv.fetch.download import Downloader, Fetched, read_record
+from aimetenv.fetch.checksums import read_record
+from aimetenv.fetch.download import Downloader, Fetched
 from aimetenv.install.plan import PlannedWheel
 from support.releasehost import ReleaseHost
 

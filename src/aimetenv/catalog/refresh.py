@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import InvalidVersion, Version
 
 from aimetenv.errors import FileError, NetworkError
-from aimetenv.fetch.download import HttpClient, RetryableError
+from aimetenv.fetch.http import HttpClient, RetryableError
 from aimetenv.fsutil import atomic_write_text
 
 if TYPE_CHECKING:

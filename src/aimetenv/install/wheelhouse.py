@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable
 
 from aimetenv.catalog.names import parse_wheel_name
 from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
-from aimetenv.fetch.download import sha256_file
+from aimetenv.fetch.checksums import sha256_file
 from aimetenv.fetch.urls import redact
 from aimetenv.fsutil import atomic_write_text
 from aimetenv.runner import Command
