@@ -31,6 +31,8 @@ TIMEOUT_VARIABLE = "AIMETENV_TIMEOUT"
 """Seconds each read may wait (and the stall window), instead of ``DEFAULT_TIMEOUT``."""
 MAX_TIMEOUT = 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+GONE = frozenset({404, 410})
+"""Statuses that say the host has no such file (not retried)."""
 _BROKEN_REDIRECT_HINT = "The host sent a broken redirect; tell its operator, or use another mirror."
 
 
@@ -289,6 +291,7 @@ def _short(error: BaseException) -> str:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "GONE",
     "MAX_TIMEOUT",
     "TIMEOUT_VARIABLE",
     "HttpClient",
