@@ -12,7 +12,7 @@ from aimetenv.catalog import refresh
 from aimetenv.catalog.load import load_catalog
 from aimetenv.errors import NetworkError
 from aimetenv.exit_codes import ExitCode
-from aimetenv.fetch.download import HttpClient
+from aimetenv.fetch.http import HttpClient
 from aimetenv.install import resolver
 from support.releasehost import ReleaseHost
 

@@ -81,7 +81,9 @@ def test_sigint_during_download(
     host: ReleaseHost, legacy_release: LegacyRelease, rc: Path, tmp_path: Path
 ) -> None:
     url = host.file_url(TAG, legacy_release.common.name)
-    host.drip(url, chunk=50, delay=0.1, limit=120.0, times=1)
+    # The part grows in steps of its file buffer (4 KiB here): at 1 kB/s the first step shows
+    # after about 4 s, and the 7.4 kB wheel would be complete about 3 s later.
+    host.drip(url, chunk=100, delay=0.1, limit=120.0, times=1)
     prefix = tmp_path / "env"
     before = rc_state(rc)
     args = install_args(host, "--venv", str(prefix))
@@ -242,7 +244,7 @@ def test_sigint_during_wheelhouse_download(
     host: ReleaseHost, legacy_release: LegacyRelease, tmp_path: Path
 ) -> None:
     url = host.file_url(TAG, legacy_release.common.name)
-    host.drip(url, chunk=50, delay=0.1, limit=120.0, times=1)
+    host.drip(url, chunk=100, delay=0.1, limit=120.0, times=1)
     house = tmp_path / "house"
     args = download_args(host, house)
     part = part_of(legacy_release)

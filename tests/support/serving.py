@@ -16,8 +16,9 @@ class Serving:
         """Start serving (each request in a daemon thread, so none outlives the test)."""
         server.daemon_threads = True
         self.server = server
+        # The poll interval is how long ``stop`` waits for the loop to notice: every test pays it.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
 

@@ -23,7 +23,7 @@ from aimetenv.catalog.releaseapi import (
     fetch_pypi,
 )
 from aimetenv.errors import FileError
-from aimetenv.fetch.download import HttpClient
+from aimetenv.fetch.http import HttpClient
 from aimetenv.fsutil import atomic_write_text
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aimetenv.errors import NetworkError
-from aimetenv.fetch.download import HttpClient, RetryableError
+from aimetenv.fetch.http import HttpClient, RetryableError
 
 if TYPE_CHECKING:
     import requests

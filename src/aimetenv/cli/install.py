@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from aimetenv.envs.targets import EnvTarget
-    from aimetenv.fetch.download import ProgressFactory
+    from aimetenv.fetch.progress import ProgressFactory
     from aimetenv.install.actions import Action
     from aimetenv.install.plan import PlannedWheel
     from aimetenv.install.prepare import Prepared

@@ -100,7 +100,7 @@ def _refresh(
 ) -> int:  # fmt: skip
     from aimetenv.catalog import refresh
     from aimetenv.catalog.load import load_catalog
-    from aimetenv.fetch.download import HttpClient
+    from aimetenv.fetch.http import HttpClient
     from aimetenv.fetch.urls import check_base_url
     from aimetenv.paths import overlay_path
     from aimetenv.render.console import make_consoles

@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from aimetenv.errors import FileError, IntegrityError, UsageError
-from aimetenv.fetch.download import sha256_file
+from aimetenv.fetch.checksums import sha256_file
 from aimetenv.install.wheelhouse_manifest import (
     ARCHIVES,
     MANIFEST,

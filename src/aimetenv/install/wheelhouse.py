@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Callable
 
 from aimetenv.catalog.names import normalize, parse_wheel_name
 from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
-from aimetenv.fetch.download import sha256_file
+from aimetenv.fetch.checksums import sha256_file
 from aimetenv.fetch.urls import redact
 from aimetenv.fsutil import atomic_write_text
 from aimetenv.install.wheelhouse_manifest import (

@@ -1,6 +1,6 @@
 """The download progress bar: rich, on stderr, and only for a terminal.
 
-``make_progress`` returns a ``ProgressFactory`` (see ``aimetenv.fetch.download``) or None: None with
+``make_progress`` returns a ``ProgressFactory`` (see ``aimetenv.fetch.progress``) or None: None with
 ``--quiet`` or ``--json``, and None when stderr is not a terminal (CI logs, pipes, files), so
 nothing but the command's own lines ever reaches a log. One rich ``Progress`` display starts with
 the first file and stops when the last file closes; each file is one row with its size, speed and
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from aimetenv.fetch.download import ProgressFactory
+    from aimetenv.fetch.progress import ProgressFactory
     from aimetenv.render.console import Settings
 
 
