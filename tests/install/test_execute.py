@@ -17,7 +17,8 @@ from aimetenv.envs.targets import CondaTool, EnvTarget, TargetRequest
 from aimetenv.errors import InstallError, NetworkError
 from aimetenv.fetch.download import Downloader
 from aimetenv.install.execute import install
-from aimetenv.install.prepare import InstallRequest, Prepared, prepare
+from aimetenv.install.options import InstallOptions
+from aimetenv.install.prepare import Prepared, prepare
 from aimetenv.install.receipt import read_last_install, read_receipt, receipt_path_in_env
 from aimetenv.install.repeat import already_installed, start_quick_smoke
 from aimetenv.install.resolver import Options
@@ -90,11 +91,11 @@ def legacy_prepared(host: ReleaseHost, prefix: Path, cache: Path, **extra: objec
     options = Options(mirror=host.base, torch_find_links=host.url("links/"))
     return prepare(
         CATALOG,
-        InstallRequest(
+        InstallOptions(
             variant=VARIANT,
             tag=TAG,
             target=TargetRequest(venv=str(prefix)),
-            options=options,
+            sources=options,
             **extra,  # type: ignore[arg-type]
         ),
         SubprocessRunner(),
@@ -262,11 +263,11 @@ def test_a_failing_smoke_test_leaves_no_receipt(tmp_path: Path) -> None:
     with GatedIndex(release.folder) as index:
         prepared = prepare(
             CATALOG,
-            InstallRequest(
+            InstallOptions(
                 variant="torch-cpu",
                 tag="2.42.0",
                 target=TargetRequest(venv=str(prefix)),
-                options=Options(torch_index=index.url, index_url=index.url),
+                sources=Options(torch_index=index.url, index_url=index.url),
             ),
             SubprocessRunner(),
             venvs_dir=tmp_path / "envs",

@@ -13,7 +13,8 @@ import pytest
 from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import EnvTarget, TargetRequest
 from aimetenv.errors import UsageError
-from aimetenv.install.prepare import InstallRequest, find_base_interpreter, prepare
+from aimetenv.install.options import InstallOptions
+from aimetenv.install.prepare import find_base_interpreter, prepare
 from aimetenv.install.receipt import receipt_path_in_env
 from aimetenv.install.resolver import Options
 from aimetenv.runner import SubprocessRunner
@@ -45,11 +46,11 @@ def run_prepare(
     seen = on_target if on_target is not None else []
     return prepare(
         CATALOG,
-        InstallRequest(
+        InstallOptions(
             variant=variant,
             tag=tag,
             target=target or TargetRequest(venv=str(tmp_path / "env")),
-            options=Options(),
+            sources=Options(),
             **request,  # type: ignore[arg-type]
         ),
         RUNNER,

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from aimetenv.install.prepare import Prepared
     from aimetenv.install.result import InstallResult
     from aimetenv.install.smoke import StartedSmoke
-    from aimetenv.install.spec import InstallFlags
     from aimetenv.runner import Runner
 
 VariantOpt = Annotated[
@@ -152,24 +151,18 @@ def install(  # one parameter per option
     no_color: NoColorOpt = False,
 ) -> int:
     """Install an AIMET release into a conda env or a venv, then check that it imports."""
-    from pathlib import Path
+    parameters = dict(locals())  # typer's values of the parameters above, by name
+    from aimetenv.install.options import option_values
 
-    from aimetenv.install.spec import InstallFlags
-
-    flags = InstallFlags(
-        variant=variant, tag=tag, name=name, prefix=prefix, venv=venv, python=python,
-        python_version=python_version, interpreter=interpreter, recreate=recreate, source=source,
-        mirror=mirror, index_url=index_url, torch_index=torch_index,
-        torch_find_links=torch_find_links, glibc=glibc, allow_http=allow_http, installer=installer,
-        offline=offline, wheel_dir=wheel_dir, with_reqs=with_reqs, pillow_simd=pillow_simd,
-        force=force, yes=yes,
-    )  # fmt: skip
+    values = option_values(parameters)
     if spec is not None:
-        from aimetenv.install.spec import load_spec
+        from pathlib import Path
 
-        explicit = [field for field in flags.__dataclass_fields__ if _given(ctx, field)]
-        flags = flags.with_spec(load_spec(Path(spec).expanduser().absolute()), explicit)
-    return _install(flags, dry_run=dry_run, json_output=json_output, quiet=quiet,
+        from aimetenv.install.spec import load_spec, with_spec
+
+        explicit = [key for key in values if _given(ctx, key)]
+        values = with_spec(values, load_spec(Path(spec).expanduser().absolute()), explicit)
+    return _install(values, dry_run=dry_run, json_output=json_output, quiet=quiet,
                     verbose=verbose, no_color=no_color)  # fmt: skip
 
 
@@ -180,7 +173,7 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 
 def _install(
-    flags: "InstallFlags",
+    values: "dict[str, object]",
     *,
     dry_run: bool,
     json_output: bool,
@@ -193,15 +186,9 @@ def _install(
     from pathlib import Path
 
     from aimetenv.catalog.lookup import find_release
-    from aimetenv.envs.targets import TargetRequest, check_path_argument
-    from aimetenv.errors import UsageError
-    from aimetenv.install.inputs import (
-        load_user_catalog,
-        make_options,
-        parse_glibc,
-        parse_python_xy,
-    )
-    from aimetenv.install.prepare import InstallRequest, prepare
+    from aimetenv.install.inputs import load_user_catalog
+    from aimetenv.install.options import InstallOptions
+    from aimetenv.install.prepare import prepare
     from aimetenv.install.receipt import receipt_path_in_env
     from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
     from aimetenv.render.console import make_consoles
@@ -211,42 +198,10 @@ def _install(
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
-    variant, tag = flags.require()
-    installer = flags.installer
-    if installer not in ("pip", "uv"):
-        raise UsageError(
-            f"--installer must be pip or uv, got {installer[:40]!r}", code="bad-installer"
-        )
-    options = make_options(
-        source=flags.source,
-        mirror=flags.mirror,
-        index_url=flags.index_url,
-        torch_index=flags.torch_index,
-        torch_find_links=flags.torch_find_links,
-        allow_http=flags.allow_http,
-    )
-    folder = (
-        None if flags.wheel_dir is None else check_path_argument(flags.wheel_dir, "--wheel-dir")
-    )
-    request = InstallRequest(
-        variant=variant,
-        tag=tag,
-        target=TargetRequest(
-            name=flags.name, prefix=flags.prefix, venv=flags.venv, python=flags.python
-        ),
-        options=options,
-        python_version=parse_python_xy(flags.python_version, "--python-version"),
-        interpreter=flags.interpreter,
-        recreate=flags.recreate,
-        glibc=parse_glibc(flags.glibc),
-        installer="uv" if installer == "uv" else "pip",
-        wheel_dir=folder,
-        with_reqs=flags.with_reqs,
-        pillow_simd=flags.pillow_simd,
-        force=flags.force,
-    )
+    options = InstallOptions.from_values(values)
+    folder = options.wheel_dir
     catalog = load_user_catalog()
-    release_tag = find_release(catalog, tag).tag
+    release_tag = find_release(catalog, options.tag).tag
     cache = wheel_cache_dir()
 
     def wheel_path(wheel: "PlannedWheel") -> Path:
@@ -259,16 +214,16 @@ def _install(
     runner = SubprocessRunner()
     state = state_dir()
     with contextlib.ExitStack() as held:
-        hold = _Holder(held, runner, state, dry_run=dry_run, force=flags.force)
+        hold = _Holder(held, runner, state, dry_run=dry_run, force=options.force)
 
         prepared = prepare(
             catalog,
-            request,
+            options,
             runner,
             venvs_dir=venvs_dir(),
             wheel_path=wheel_path,
             receipt_path=receipt_path_in_env,
-            uv=shutil.which("uv") if installer == "uv" else None,
+            uv=shutil.which("uv") if options.installer == "uv" else None,
             on_target=hold,
         )
         if dry_run:
@@ -280,12 +235,12 @@ def _install(
             err=err,
             talk=talk,
             cache=cache,
-            allow_http=flags.allow_http,
-            offline=flags.offline,
+            allow_http=options.allow_http,
+            offline=options.offline,
             wheel_dir=folder,
             progress=make_progress(settings),
-            yes=flags.yes,
-            force=flags.force,
+            yes=options.yes,
+            force=options.force,
             echo=verbose > 0 and not quiet,
             early_smoke=hold.early,
         )

@@ -21,41 +21,21 @@ from aimetenv.envs.probe import run_probe
 from aimetenv.envs.targets import (
     CondaInfo,
     EnvTarget,
-    TargetRequest,
     check_path_argument,
     choose_install_target,
     find_conda,
 )
 from aimetenv.errors import UsageError
 from aimetenv.install.actions import Action, Installer, install_actions
-from aimetenv.install.resolver import Options, PythonMismatchError, Target, resolve
+from aimetenv.install.resolver import PythonMismatchError, Target, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from aimetenv.catalog.model import Catalog
+    from aimetenv.install.options import InstallOptions
     from aimetenv.install.plan import InstallPlan, PlannedWheel
     from aimetenv.runner import Runner
-
-
-@dataclass(frozen=True)
-class InstallRequest:
-    """What the user asked ``install`` (or ``install --dry-run``) to do."""
-
-    variant: str
-    tag: str
-    target: TargetRequest
-    options: Options
-    python_version: tuple[int, int] | None = None
-    interpreter: str | None = None
-    recreate: bool = False
-    glibc: tuple[int, int] | None = None
-    installer: Installer = "pip"
-    wheel_dir: Path | None = None
-    with_reqs: bool = False
-    pillow_simd: bool = False
-    force: bool = False
-    """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
 
 
 @dataclass(frozen=True)
@@ -137,15 +117,15 @@ def find_base_interpreter(
     return found
 
 
-def _default_name(catalog: Catalog, request: InstallRequest) -> str:
-    release = find_release(catalog, request.tag)
-    variant = find_variant(catalog, release, request.variant)
+def _default_name(catalog: Catalog, options: InstallOptions) -> str:
+    release = find_release(catalog, options.tag)
+    variant = find_variant(catalog, release, options.variant)
     return f"aimet-{variant.id}-{release.tag}"
 
 
 def prepare(  # the inputs of one decision, each injected for testing
     catalog: Catalog,
-    request: InstallRequest,
+    options: InstallOptions,
     runner: Runner,
     *,
     environ: Mapping[str, str] | None = None,
@@ -162,7 +142,7 @@ def prepare(  # the inputs of one decision, each injected for testing
     takes the environment's lock there, so a second install never looks at a half-made env.
     """
     env = dict(os.environ if environ is None else environ)
-    default_name = _default_name(catalog, request)
+    default_name = _default_name(catalog, options)
     tool = find_conda(env, shutil.which)
     cached: list[CondaInfo | None] = []
 
@@ -172,7 +152,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         return cached[0]
 
     target = choose_install_target(
-        request.target,
+        options.target,
         environ=env,
         conda=tool,
         conda_info=info,
@@ -183,42 +163,42 @@ def prepare(  # the inputs of one decision, each injected for testing
     if on_target is not None:
         on_target(target)
     _check_target(target)
-    recreate = request.recreate and target.exists and target.kind != "python"
+    recreate = options.recreate and target.exists and target.kind != "python"
     if recreate:
         _check_recreate(target)
     probed: dict[str, Any] | None = None
     if target.exists and not recreate:
         probed = run_probe(runner, target.python)
         facts = facts_from_probe(probed)
-        plan = _resolve_existing(catalog, request, facts, target)
+        plan = _resolve_existing(catalog, options, facts, target)
         base: tuple[Path, str, dict[str, Any]] | None = None
     else:
         first = resolve(
             catalog,
-            request.variant,
-            request.tag,
-            Target(python=request.python_version, glibc=request.glibc),
-            request.options,
+            options.variant,
+            options.tag,
+            Target(python=options.python_version, glibc=options.glibc),
+            options.sources,
         )
         xy = (
             first.python_for_new_env
-            if request.python_version is None
-            else (f"{request.python_version[0]}.{request.python_version[1]}")
+            if options.python_version is None
+            else (f"{options.python_version[0]}.{options.python_version[1]}")
         )
-        if request.python_version is None and first.python_specifier is None:
+        if options.python_version is None and first.python_specifier is None:
             xy = first.target.python_xy
         if target.kind == "venv":
-            base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
-            machine = Target(facts=facts_from_probe(base[2]), glibc=request.glibc)
+            base = find_base_interpreter(runner, xy, explicit=options.interpreter, environ=env)
+            machine = Target(facts=facts_from_probe(base[2]), glibc=options.glibc)
         else:
             base = None
-            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=request.glibc)
-        plan = resolve(catalog, request.variant, request.tag, machine, request.options)
+            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=options.glibc)
+        plan = resolve(catalog, options.variant, options.tag, machine, options.sources)
         if plan.python_for_new_env != xy:
             plan = replace(plan, python_for_new_env=xy)
-    if request.wheel_dir is not None:
-        plan = _from_wheelhouse(plan, request.wheel_dir)
-    if request.installer == "uv":
+    if options.wheel_dir is not None:
+        plan = _from_wheelhouse(plan, options.wheel_dir)
+    if options.installer == "uv":
         _check_uv(plan, uv)
     effective = target if not recreate else _as_new(target)
     actions = install_actions(
@@ -226,13 +206,13 @@ def prepare(  # the inputs of one decision, each injected for testing
         effective,
         base_interpreter=None if base is None else base[0],
         wheel_path=wheel_path,
-        installer=request.installer,
+        installer=options.installer,
         uv=uv,
         receipt_path=receipt_path(_prefix_of(target, probed)),
         recreate=recreate,
-        with_reqs=request.with_reqs,
-        pillow_simd=request.pillow_simd,
-        force=request.force,
+        with_reqs=options.with_reqs,
+        pillow_simd=options.pillow_simd,
+        force=options.force,
     )
     return Prepared(
         plan=plan,
@@ -242,7 +222,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         target_facts=probed,
         actions=tuple(actions),
         recreate=recreate,
-        installer=request.installer,
+        installer=options.installer,
         uv=uv,
     )
 
@@ -301,15 +281,15 @@ def _check_venv_location(prefix: Path) -> None:
 
 
 def _resolve_existing(
-    catalog: Catalog, request: InstallRequest, facts: TargetFacts, target: EnvTarget
+    catalog: Catalog, options: InstallOptions, facts: TargetFacts, target: EnvTarget
 ) -> InstallPlan:
     try:
         return resolve(
             catalog,
-            request.variant,
-            request.tag,
-            Target(facts=facts, glibc=request.glibc),
-            request.options,
+            options.variant,
+            options.tag,
+            Target(facts=facts, glibc=options.glibc),
+            options.sources,
         )
     except PythonMismatchError as error:
         if target.kind == "python":
@@ -337,4 +317,4 @@ def _check_uv(plan: InstallPlan, uv: str | None) -> None:
         )
 
 
-__all__ = ["InstallRequest", "Prepared", "find_base_interpreter", "prepare"]
+__all__ = ["Prepared", "find_base_interpreter", "prepare"]
