@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess  # noqa: TID251  # the real command line, interrupted for real
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -253,25 +254,41 @@ def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
     assert receipt_of(prefix)["tag"] == MODERN_TAG
 
 
-def test_a_second_install_into_the_same_env_is_refused_as_busy(
-    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+HOLDER = """
+import sys
+from pathlib import Path
+from aimetenv.install.locks import env_lock
+from aimetenv.paths import state_dir
+with env_lock(Path(sys.argv[1]), state_dir(), label="venv x"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_an_install_into_an_env_another_process_holds_is_refused_as_busy(
+    index: GatedIndex, tmp_path: Path
 ) -> None:
+    """Another real process holds the env's lock, as a running install does (see test_session)."""
     prefix = tmp_path / "env"
-    index.hold(modern.torch.name)
-    first = start_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(prefix)],
+        env=hermetic_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert index.wait_reached(), "pip never asked for the torch wheel"
-        second = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
-        index.open_gate()
-        _out, err = first.communicate(timeout=300)
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        busy = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert second.returncode == 6, second.stderr
-    line = one_line(second.stderr)
-    assert f"another aimetenv process is installing into venv {prefix} (pid {first.pid})" in line
-    assert first.returncode == 0, tail(err)
-    assert receipt_of(prefix)["tag"] == MODERN_TAG
+        holder.kill()
+        holder.wait()
+    assert busy.returncode == 6, busy.stderr
+    line = one_line(busy.stderr)
+    assert f"another aimetenv process is installing into venv {prefix} (pid {holder.pid})" in line
+    assert index.requests == []
+    assert not prefix.exists()
 
 
 def test_uv_installs_from_the_loopback_index(index: GatedIndex, tmp_path: Path) -> None:

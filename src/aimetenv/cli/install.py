@@ -1,6 +1,6 @@
 """``aimetenv install``: resolve, make or reuse the environment, download, run pip, check."""
 
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -24,19 +24,10 @@ from aimetenv.cli.options import (
 )
 
 if TYPE_CHECKING:
-    import contextlib
-    from pathlib import Path
-
     from rich.console import Console
 
-    from aimetenv.envs.targets import EnvTarget
-    from aimetenv.fetch.download import ProgressFactory
     from aimetenv.install.actions import Action
-    from aimetenv.install.plan import PlannedWheel
     from aimetenv.install.prepare import Prepared
-    from aimetenv.install.result import InstallResult
-    from aimetenv.install.smoke import StartedSmoke
-    from aimetenv.runner import Runner
 
 VariantOpt = Annotated[
     Optional[str],
@@ -181,15 +172,11 @@ def _install(
     verbose: int,
     no_color: bool,
 ) -> int:
-    import contextlib
-    import shutil
-    from pathlib import Path
+    import sys
 
-    from aimetenv.catalog.lookup import find_release
     from aimetenv.install.inputs import load_user_catalog
     from aimetenv.install.options import InstallOptions
-    from aimetenv.install.prepare import prepare
-    from aimetenv.install.receipt import receipt_path_in_env
+    from aimetenv.install.session import install_locked, prepare_install
     from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
     from aimetenv.render.console import make_consoles
     from aimetenv.render.progress import make_progress
@@ -199,51 +186,40 @@ def _install(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
     options = InstallOptions.from_values(values)
-    folder = options.wheel_dir
     catalog = load_user_catalog()
-    release_tag = find_release(catalog, options.tag).tag
-    cache = wheel_cache_dir()
-
-    def wheel_path(wheel: "PlannedWheel") -> Path:
-        if folder is not None:
-            return folder / wheel.filename
-        return cache / release_tag / wheel.filename
-
     out, err = make_consoles(settings)
     talk = not settings.quiet and not settings.json
     runner = SubprocessRunner()
-    state = state_dir()
-    with contextlib.ExitStack() as held:
-        hold = _Holder(held, runner, state, dry_run=dry_run, force=options.force)
+    if dry_run:
+        prepared = prepare_install(
+            catalog, options, runner, cache=wheel_cache_dir(), venvs=venvs_dir()
+        )
+        return _print_dry_run(prepared, json_mode=settings.json, out=out)
 
-        prepared = prepare(
-            catalog,
-            options,
-            runner,
-            venvs_dir=venvs_dir(),
-            wheel_path=wheel_path,
-            receipt_path=receipt_path_in_env,
-            uv=shutil.which("uv") if options.installer == "uv" else None,
-            on_target=hold,
-        )
-        if dry_run:
-            return _print_dry_run(prepared, json_mode=settings.json, out=out)
-        result = _carry_out(
-            prepared,
-            runner=runner,
-            state=state,
-            err=err,
-            talk=talk,
-            cache=cache,
-            allow_http=options.allow_http,
-            offline=options.offline,
-            wheel_dir=folder,
-            progress=make_progress(settings),
-            yes=options.yes,
-            force=options.force,
-            echo=verbose > 0 and not quiet,
-            early_smoke=hold.early,
-        )
+    def confirm(prepared: "Prepared") -> None:
+        """Announce the target, and confirm a --recreate."""
+        from aimetenv.render.install import target_line
+
+        if talk:
+            err.print(target_line(prepared))
+        if prepared.recreate:
+            _confirm_recreate(
+                prepared.target.label, yes=options.yes, interactive=sys.stdin.isatty()
+            )
+
+    echo = verbose > 0 and not quiet
+    result = install_locked(
+        catalog,
+        options,
+        runner,
+        state=state_dir(),
+        cache=wheel_cache_dir(),
+        venvs=venvs_dir(),
+        confirm=confirm,
+        progress=make_progress(settings),
+        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
+        echo=echo,
+    )
     from aimetenv.install.reqsfiles import running_as_root
     from aimetenv.render.install import install_document, install_summary
     from aimetenv.render.jsonout import dumps
@@ -254,90 +230,6 @@ def _install(
     elif not settings.quiet:
         err.print(install_summary(result, root=root), end="")
     return 0
-
-
-class _Holder:
-    """Called by ``prepare`` once the target is known: the lock, then the early smoke test.
-
-    Takes the environment's lock (not for --dry-run), then starts the quick smoke test of an
-    existing env, whose result decides a no-op, so that it runs while the rest of the install
-    is prepared.
-    """
-
-    def __init__(
-        self,
-        stack: "contextlib.ExitStack[Any]",
-        runner: "Runner",
-        state: "Path",
-        *,
-        dry_run: bool,
-        force: bool,
-    ) -> None:
-        self.stack = stack
-        self.runner = runner
-        self.state = state
-        self.dry_run = dry_run
-        self.force = force
-        self.early: StartedSmoke | None = None
-
-    def __call__(self, target: "EnvTarget") -> None:
-        from aimetenv.install.execute import lock_key
-        from aimetenv.install.locks import env_lock
-        from aimetenv.install.repeat import start_quick_smoke
-
-        if self.dry_run:
-            return
-        self.stack.enter_context(env_lock(lock_key(target), self.state, label=target.label))
-        if not self.force:
-            self.early = start_quick_smoke(target, self.runner, self.state)
-
-
-def _carry_out(  # the settings install needs, passed as one call
-    prepared: "Prepared",
-    *,
-    runner: "Runner",
-    state: "Path",
-    err: "Console",
-    talk: bool,
-    cache: "Path",
-    allow_http: bool,
-    offline: bool,
-    wheel_dir: "Path | None",
-    progress: "ProgressFactory | None",
-    yes: bool,
-    force: bool,
-    echo: bool,
-    early_smoke: "StartedSmoke | None",
-) -> "InstallResult":
-    """Announce the target, confirm a --recreate, then run the install."""
-    import sys
-
-    from aimetenv.fetch.download import Downloader
-    from aimetenv.install.execute import install as run_install
-    from aimetenv.install.wheelhouse import WheelhouseFetcher
-    from aimetenv.render.install import target_line
-
-    if talk:
-        err.print(target_line(prepared))
-    if prepared.recreate:
-        _confirm_recreate(prepared.target.label, yes=yes, interactive=sys.stdin.isatty())
-    fetcher: WheelhouseFetcher | Downloader
-    if wheel_dir is not None:  # its manifest's sizes and hashes are checked before anything
-        fetcher = WheelhouseFetcher.open(wheel_dir, prepared.plan)
-    else:
-        fetcher = Downloader(
-            cache_root=cache, allow_http=allow_http, offline=offline, progress=progress
-        )
-    return run_install(
-        prepared,
-        runner=runner,
-        fetcher=fetcher,
-        state=state,
-        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
-        echo=echo,
-        force=force,
-        early_smoke=early_smoke,
-    )
 
 
 def _print_dry_run(prepared: "Prepared", *, json_mode: bool, out: "Console") -> int:
