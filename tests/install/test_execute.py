@@ -24,6 +24,7 @@ from aimetenv.install.repeat import already_installed, start_quick_smoke
 from aimetenv.install.resolver import Options
 from aimetenv.install.result import next_step, target_flags
 from aimetenv.install.smoke import StartedSmoke
+from aimetenv.render.install import next_step_message
 from aimetenv.runner import Command, Completed, SubprocessRunner
 from support.legacy import TAG, VARIANT, LegacyRelease
 from support.releasehost import ReleaseHost
@@ -309,13 +310,18 @@ def test_target_flags_and_next_steps() -> None:
     assert not step.needs_exports
     assert step.activate == "conda activate 'a b'"
     assert (
-        step.message
+        next_step_message(step, plan.tag)
         == "no exports are needed; activate the environment with 'conda activate 'a b''"
     )
     gpu = next_step(load_plan("torch-gpu", "1.16.2.py37"), python, Path("/usr"))
     assert gpu.needs_exports
     assert gpu.eval == 'eval "$(aimetenv env --python /usr/bin/python3)"'
     assert gpu.activate is None
+    assert next_step_message(gpu, "1.16.2.py37") == (
+        "AIMET 1.16.2.py37 needs environment variables: run 'aimetenv env --python "
+        "/usr/bin/python3 --write ~/.bashrc' (recommended), or 'eval \"$(aimetenv env --python "
+        "/usr/bin/python3)\"' in each shell"
+    )
 
 
 def load_plan(variant: str, tag: str) -> InstallPlan:
