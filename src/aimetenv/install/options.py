@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from aimetenv.install.actions import Installer
 
-INSTALLERS = ("pip", "uv")
+INSTALLERS: Final = ("pip", "uv")
 
 
 _VALUE: Final = MappingProxyType({"kind": str, "path": False})

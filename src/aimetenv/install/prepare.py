@@ -138,8 +138,9 @@ def prepare(  # the inputs of one decision, each injected for testing
     """Decide everything for an install; refuse early with a one-line reason.
 
     ``receipt_path`` maps the environment's prefix to where its receipt will be written.
-    ``on_target`` is called as soon as the target is known, before it is probed: ``session``
-    takes the environment's lock there, so a second install never looks at a half-made env.
+    ``on_target`` is called as soon as the target is known, before it is probed:
+    ``session.install_locked`` takes the environment's lock there, so a second install never
+    looks at a half-made env.
     """
     env = dict(os.environ if environ is None else environ)
     default_name = _default_name(catalog, options)
