@@ -145,7 +145,9 @@ def test_refusals_before_an_interpreter_is_even_looked_for(
 
 def test_an_existing_env_with_the_wrong_python_needs_recreate(tmp_path: Path) -> None:
     prefix = tmp_path / "env"
-    subprocess.run([str(need_python("3.11")), "-m", "venv", str(prefix)], check=True)
+    subprocess.run(
+        [str(need_python("3.11")), "-m", "venv", "--without-pip", str(prefix)], check=True
+    )
     with pytest.raises(UsageError) as refused:
         run_prepare(tmp_path)
     assert refused.value.code == "python-mismatch"
