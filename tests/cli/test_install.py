@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess  # noqa: TID251  # the real command line, interrupted for real
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,8 +121,16 @@ def test_a_json_refusal_is_one_error_document(index: GatedIndex, tmp_path: Path)
 # the PyPI-shaped flow
 
 
-def test_install_then_already_installed_then_force(index: GatedIndex, tmp_path: Path) -> None:
+def test_dry_run_then_install_then_already_installed_then_force(
+    index: GatedIndex, tmp_path: Path
+) -> None:
     prefix = tmp_path / "env"
+    dry = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--dry-run", "--json"))
+    assert dry.returncode == 0, dry.stderr
+    planned = [a["argv"] for a in json.loads(dry.stdout)["actions"] if a["argv"]]
+    assert index.requests == []
+    assert not prefix.exists()
+
     result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--json"))
     assert result.returncode == 0, tail(result.stderr)
     document = json.loads(result.stdout)
@@ -137,7 +147,9 @@ def test_install_then_already_installed_then_force(index: GatedIndex, tmp_path: 
     assert "no libpymo expected" in document["smoke"]["summary"]
     assert document["next_step"]["needs_exports"] is False
     assert document["receipt"] == str(prefix / "etc/aimetenv/receipt.json")
-    assert Path(document["log"]).is_file()
+    log = Path(document["log"]).read_text()
+    ran = [line[2:] for line in log.splitlines() if line.startswith("$ ")]
+    assert [shlex.split(line) for line in ran] == planned  # exactly what --dry-run listed
     installed = pip_list(prefix)
     assert installed["aimet-torch"] == "2.42.0"
     assert installed["torch"] == "2.13.0"
@@ -163,22 +175,6 @@ def test_install_then_already_installed_then_force(index: GatedIndex, tmp_path: 
     assert "installed AIMET 2.42.0 torch-cpu" in forced.stderr
     assert "reinstall aimet-torch==2.42.0 in place (--force)" in forced.stderr
     assert "/simple/aimet-torch/" in index.requests[asked:]
-
-
-def test_dry_run_lists_exactly_the_commands_install_runs(index: GatedIndex, tmp_path: Path) -> None:
-    prefix = tmp_path / "env"
-    dry = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--dry-run", "--json"))
-    assert dry.returncode == 0, dry.stderr
-    planned = [a["argv"] for a in json.loads(dry.stdout)["actions"] if a["argv"]]
-    assert index.requests == []
-    assert not prefix.exists()
-    done = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--json"))
-    assert done.returncode == 0, tail(done.stderr)
-    log = Path(json.loads(done.stdout)["log"]).read_text()
-    ran = [line[2:] for line in log.splitlines() if line.startswith("$ ")]
-    import shlex  # noqa: PLC0415  # only here
-
-    assert [shlex.split(line) for line in ran] == planned
 
 
 def test_pip_failure_shows_pips_last_lines_and_the_log(
@@ -253,25 +249,41 @@ def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
     assert receipt_of(prefix)["tag"] == MODERN_TAG
 
 
-def test_a_second_install_into_the_same_env_is_refused_as_busy(
-    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+HOLDER = """
+import sys
+from pathlib import Path
+from aimetenv.install.locks import env_lock
+from aimetenv.paths import state_dir
+with env_lock(Path(sys.argv[1]), state_dir(), label="venv x"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_an_install_into_an_env_another_process_holds_is_refused_as_busy(
+    index: GatedIndex, tmp_path: Path
 ) -> None:
+    """Another real process holds the env's lock, as a running install does (see test_session)."""
     prefix = tmp_path / "env"
-    index.hold(modern.torch.name)
-    first = start_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(prefix)],
+        env=hermetic_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert index.wait_reached(), "pip never asked for the torch wheel"
-        second = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
-        index.open_gate()
-        _out, err = first.communicate(timeout=300)
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        busy = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert second.returncode == 6, second.stderr
-    line = one_line(second.stderr)
-    assert f"another aimetenv process is installing into venv {prefix} (pid {first.pid})" in line
-    assert first.returncode == 0, tail(err)
-    assert receipt_of(prefix)["tag"] == MODERN_TAG
+        holder.kill()
+        holder.wait()
+    assert busy.returncode == 6, busy.stderr
+    line = one_line(busy.stderr)
+    assert f"another aimetenv process is installing into venv {prefix} (pid {holder.pid})" in line
+    assert index.requests == []
+    assert not prefix.exists()
 
 
 def test_uv_installs_from_the_loopback_index(index: GatedIndex, tmp_path: Path) -> None:
@@ -297,8 +309,7 @@ def test_pillow_simd_replaces_pillow(
     index: GatedIndex, modern: ModernRelease, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "env"
-    first = run_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
-    assert first.returncode == 0, tail(first.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True, capture_output=True)
     subprocess.run(
         [str(venv_python(prefix)), "-m", "pip", "install", "--no-index", str(modern.pillow)],
         check=True,
@@ -324,10 +335,34 @@ def test_pillow_simd_replaces_pillow(
 # the release-host flow
 
 
-def test_legacy_with_reqs_apt_line_and_next_step(legacy_host: ReleaseHost, tmp_path: Path) -> None:
+def _deb_installed(package: str) -> bool:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0 and result.stdout.strip().endswith(" installed")
+
+
+def test_wrong_python_is_refused_then_recreated_with_reqs(
+    legacy_host: ReleaseHost, tmp_path: Path
+) -> None:
     prefix = tmp_path / "env"
-    result = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--with-reqs"))
+    subprocess.run([str(_python311()), "-m", "venv", "--without-pip", str(prefix)], check=True)
+    refused = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix)))
+    assert refused.returncode == 2
+    line = one_line(refused.stderr)
+    assert f"venv {prefix} has Python 3.11, but 1.16.2.py37 torch-cpu needs Python 3.7" in line
+    assert "--recreate" in line
+    unconfirmed = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--recreate"))
+    assert unconfirmed.returncode == 2
+    assert "Pass --yes to confirm" in unconfirmed.stderr.splitlines()[-1]
+    assert legacy_host.hits() == []
+
+    result = run_aimetenv(
+        *legacy_args(legacy_host, "--venv", str(prefix), "--recreate", "--yes", "--with-reqs")
+    )
     assert result.returncode == 0, tail(result.stderr)
+    assert "-m venv --clear" in (Path(_log_of(result.stderr)).read_text())
+    assert receipt_of(prefix)["python_version"] == "3.7.16"
     assert pip_list(prefix)["six"] == "1.16.0"
     expected = [p for p in ("liblapacke", "liblapacke-dev", "coreutils") if not _deb_installed(p)]
     sudo = "" if os.geteuid() == 0 else "sudo "
@@ -345,33 +380,6 @@ def test_legacy_with_reqs_apt_line_and_next_step(legacy_host: ReleaseHost, tmp_p
     assert extras["with_reqs"] is True
     assert extras["apt_missing"] == expected
     assert [Path(p).name for p in extras["reqs_files"]] == ["reqs_pip_common.txt"]
-
-
-def _deb_installed(package: str) -> bool:
-    result = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
-    )
-    return result.returncode == 0 and result.stdout.strip().endswith(" installed")
-
-
-def test_wrong_python_is_refused_and_recreate_needs_a_yes(
-    legacy_host: ReleaseHost, tmp_path: Path
-) -> None:
-    prefix = tmp_path / "env"
-    subprocess.run([str(_python311()), "-m", "venv", str(prefix)], check=True)
-    refused = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix)))
-    assert refused.returncode == 2
-    line = one_line(refused.stderr)
-    assert f"venv {prefix} has Python 3.11, but 1.16.2.py37 torch-cpu needs Python 3.7" in line
-    assert "--recreate" in line
-    unconfirmed = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--recreate"))
-    assert unconfirmed.returncode == 2
-    assert "Pass --yes to confirm" in unconfirmed.stderr.splitlines()[-1]
-    assert legacy_host.hits() == []
-    rebuilt = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--recreate", "--yes"))
-    assert rebuilt.returncode == 0, tail(rebuilt.stderr)
-    assert "-m venv --clear" in (Path(_log_of(rebuilt.stderr)).read_text())
-    assert receipt_of(prefix)["python_version"] == "3.7.16"
 
 
 def _python311() -> Path:

@@ -13,7 +13,8 @@ import pytest
 from aimetenv.catalog.load import load_catalog
 from aimetenv.envs.targets import EnvTarget, TargetRequest
 from aimetenv.errors import UsageError
-from aimetenv.install.prepare import InstallRequest, find_base_interpreter, prepare
+from aimetenv.install.options import InstallOptions
+from aimetenv.install.prepare import find_base_interpreter, prepare
 from aimetenv.install.receipt import receipt_path_in_env
 from aimetenv.install.resolver import Options
 from aimetenv.runner import SubprocessRunner
@@ -45,11 +46,11 @@ def run_prepare(
     seen = on_target if on_target is not None else []
     return prepare(
         CATALOG,
-        InstallRequest(
+        InstallOptions(
             variant=variant,
             tag=tag,
             target=target or TargetRequest(venv=str(tmp_path / "env")),
-            options=Options(),
+            sources=Options(),
             **request,  # type: ignore[arg-type]
         ),
         RUNNER,
@@ -144,7 +145,9 @@ def test_refusals_before_an_interpreter_is_even_looked_for(
 
 def test_an_existing_env_with_the_wrong_python_needs_recreate(tmp_path: Path) -> None:
     prefix = tmp_path / "env"
-    subprocess.run([str(need_python("3.11")), "-m", "venv", str(prefix)], check=True)
+    subprocess.run(
+        [str(need_python("3.11")), "-m", "venv", "--without-pip", str(prefix)], check=True
+    )
     with pytest.raises(UsageError) as refused:
         run_prepare(tmp_path)
     assert refused.value.code == "python-mismatch"

@@ -9,7 +9,7 @@ from typer.main import get_command
 
 from aimetenv.cli.app import app
 from aimetenv.errors import UsageError
-from aimetenv.install.spec import KEYS, InstallFlags, load_spec
+from aimetenv.install.spec import KEYS, load_spec, with_spec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,22 +66,22 @@ def test_missing_spec(tmp_path: Path) -> None:
 
 
 def test_flags_win_over_the_spec() -> None:
-    flags = InstallFlags(variant="onnx-cpu", venv="/from/flag")
-    merged = flags.with_spec(
-        {"venv": "/from/spec", "tag": "2.42.0", "variant": "torch-cpu"}, ["venv"]
+    given = {"variant": "onnx-cpu", "venv": "/from/flag", "tag": None}
+    merged = with_spec(
+        given, {"venv": "/from/spec", "tag": "2.42.0", "variant": "torch-cpu"}, ["venv"]
     )
-    assert merged.venv == "/from/flag"
-    assert merged.tag == "2.42.0"
-    assert merged.variant == "torch-cpu"
+    assert merged == {"variant": "torch-cpu", "venv": "/from/flag", "tag": "2.42.0"}
 
 
 def test_every_spec_key_is_an_install_option() -> None:
     install = get_command(app).commands["install"]  # type: ignore[attr-defined]
     options = {o.lstrip("-") for p in install.params for o in p.opts}
     assert set(KEYS) <= options
-    assert set(InstallFlags.__dataclass_fields__) == {k.parameter for k in KEYS.values()}
-
-
-def test_require_names_what_is_missing() -> None:
-    with pytest.raises(UsageError, match="missing option --variant and --tag"):
-        InstallFlags().require()
+    assert {k.parameter for k in KEYS.values()} <= {p.name for p in install.params}
+    assert [k for k, v in KEYS.items() if v.path] == [
+        "prefix",
+        "venv",
+        "python",
+        "interpreter",
+        "wheel-dir",
+    ]

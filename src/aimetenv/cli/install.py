@@ -1,6 +1,6 @@
 """``aimetenv install``: resolve, make or reuse the environment, download, run pip, check."""
 
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -24,20 +24,10 @@ from aimetenv.cli.options import (
 )
 
 if TYPE_CHECKING:
-    import contextlib
-    from pathlib import Path
-
     from rich.console import Console
 
-    from aimetenv.envs.targets import EnvTarget
-    from aimetenv.fetch.progress import ProgressFactory
     from aimetenv.install.actions import Action
-    from aimetenv.install.plan import PlannedWheel
     from aimetenv.install.prepare import Prepared
-    from aimetenv.install.result import InstallResult
-    from aimetenv.install.smoke import StartedSmoke
-    from aimetenv.install.spec import InstallFlags
-    from aimetenv.runner import Runner
 
 VariantOpt = Annotated[
     Optional[str],
@@ -152,24 +142,18 @@ def install(  # one parameter per option
     no_color: NoColorOpt = False,
 ) -> int:
     """Install an AIMET release into a conda env or a venv, then check that it imports."""
-    from pathlib import Path
+    parameters = dict(locals())  # typer's values of the parameters above, by name
+    from aimetenv.install.options import option_values
 
-    from aimetenv.install.spec import InstallFlags
-
-    flags = InstallFlags(
-        variant=variant, tag=tag, name=name, prefix=prefix, venv=venv, python=python,
-        python_version=python_version, interpreter=interpreter, recreate=recreate, source=source,
-        mirror=mirror, index_url=index_url, torch_index=torch_index,
-        torch_find_links=torch_find_links, glibc=glibc, allow_http=allow_http, installer=installer,
-        offline=offline, wheel_dir=wheel_dir, with_reqs=with_reqs, pillow_simd=pillow_simd,
-        force=force, yes=yes,
-    )  # fmt: skip
+    values = option_values(parameters)
     if spec is not None:
-        from aimetenv.install.spec import load_spec
+        from pathlib import Path
 
-        explicit = [field for field in flags.__dataclass_fields__ if _given(ctx, field)]
-        flags = flags.with_spec(load_spec(Path(spec).expanduser().absolute()), explicit)
-    return _install(flags, dry_run=dry_run, json_output=json_output, quiet=quiet,
+        from aimetenv.install.spec import load_spec, with_spec
+
+        explicit = [key for key in values if _given(ctx, key)]
+        values = with_spec(values, load_spec(Path(spec).expanduser().absolute()), explicit)
+    return _install(values, dry_run=dry_run, json_output=json_output, quiet=quiet,
                     verbose=verbose, no_color=no_color)  # fmt: skip
 
 
@@ -180,7 +164,7 @@ def _given(ctx: typer.Context, name: str) -> bool:
 
 
 def _install(
-    flags: "InstallFlags",
+    values: "dict[str, object]",
     *,
     dry_run: bool,
     json_output: bool,
@@ -188,21 +172,11 @@ def _install(
     verbose: int,
     no_color: bool,
 ) -> int:
-    import contextlib
-    import shutil
-    from pathlib import Path
+    import sys
 
-    from aimetenv.catalog.lookup import find_release
-    from aimetenv.envs.targets import TargetRequest, check_path_argument
-    from aimetenv.errors import UsageError
-    from aimetenv.install.inputs import (
-        load_user_catalog,
-        make_options,
-        parse_glibc,
-        parse_python_xy,
-    )
-    from aimetenv.install.prepare import InstallRequest, prepare
-    from aimetenv.install.receipt import receipt_path_in_env
+    from aimetenv.install.inputs import load_user_catalog
+    from aimetenv.install.options import InstallOptions
+    from aimetenv.install.session import install_locked, prepare_install
     from aimetenv.paths import state_dir, venvs_dir, wheel_cache_dir
     from aimetenv.render.console import make_consoles
     from aimetenv.render.progress import make_progress
@@ -211,84 +185,41 @@ def _install(
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
-    variant, tag = flags.require()
-    installer = flags.installer
-    if installer not in ("pip", "uv"):
-        raise UsageError(
-            f"--installer must be pip or uv, got {installer[:40]!r}", code="bad-installer"
-        )
-    options = make_options(
-        source=flags.source,
-        mirror=flags.mirror,
-        index_url=flags.index_url,
-        torch_index=flags.torch_index,
-        torch_find_links=flags.torch_find_links,
-        allow_http=flags.allow_http,
-    )
-    folder = (
-        None if flags.wheel_dir is None else check_path_argument(flags.wheel_dir, "--wheel-dir")
-    )
-    request = InstallRequest(
-        variant=variant,
-        tag=tag,
-        target=TargetRequest(
-            name=flags.name, prefix=flags.prefix, venv=flags.venv, python=flags.python
-        ),
-        options=options,
-        python_version=parse_python_xy(flags.python_version, "--python-version"),
-        interpreter=flags.interpreter,
-        recreate=flags.recreate,
-        glibc=parse_glibc(flags.glibc),
-        installer="uv" if installer == "uv" else "pip",
-        wheel_dir=folder,
-        with_reqs=flags.with_reqs,
-        pillow_simd=flags.pillow_simd,
-        force=flags.force,
-    )
+    options = InstallOptions.from_values(values)
     catalog = load_user_catalog()
-    release_tag = find_release(catalog, tag).tag
-    cache = wheel_cache_dir()
-
-    def wheel_path(wheel: "PlannedWheel") -> Path:
-        if folder is not None:
-            return folder / wheel.filename
-        return cache / release_tag / wheel.filename
-
     out, err = make_consoles(settings)
     talk = not settings.quiet and not settings.json
     runner = SubprocessRunner()
-    state = state_dir()
-    with contextlib.ExitStack() as held:
-        hold = _Holder(held, runner, state, dry_run=dry_run, force=flags.force)
+    if dry_run:
+        prepared = prepare_install(
+            catalog, options, runner, cache=wheel_cache_dir(), venvs=venvs_dir()
+        )
+        return _print_dry_run(prepared, json_mode=settings.json, out=out)
 
-        prepared = prepare(
-            catalog,
-            request,
-            runner,
-            venvs_dir=venvs_dir(),
-            wheel_path=wheel_path,
-            receipt_path=receipt_path_in_env,
-            uv=shutil.which("uv") if installer == "uv" else None,
-            on_target=hold,
-        )
-        if dry_run:
-            return _print_dry_run(prepared, json_mode=settings.json, out=out)
-        result = _carry_out(
-            prepared,
-            runner=runner,
-            state=state,
-            err=err,
-            talk=talk,
-            cache=cache,
-            allow_http=flags.allow_http,
-            offline=flags.offline,
-            wheel_dir=folder,
-            progress=make_progress(settings),
-            yes=flags.yes,
-            force=flags.force,
-            echo=verbose > 0 and not quiet,
-            early_smoke=hold.early,
-        )
+    def confirm(prepared: "Prepared") -> None:
+        """Announce the target, and confirm a --recreate."""
+        from aimetenv.render.install import target_line
+
+        if talk:
+            err.print(target_line(prepared))
+        if prepared.recreate:
+            _confirm_recreate(
+                prepared.target.label, yes=options.yes, interactive=sys.stdin.isatty()
+            )
+
+    echo = verbose > 0 and not quiet
+    result = install_locked(
+        catalog,
+        options,
+        runner,
+        state=state_dir(),
+        cache=wheel_cache_dir(),
+        venvs=venvs_dir(),
+        confirm=confirm,
+        progress=make_progress(settings),
+        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
+        echo=echo,
+    )
     from aimetenv.install.reqsfiles import running_as_root
     from aimetenv.render.install import install_document, install_summary
     from aimetenv.render.jsonout import dumps
@@ -299,90 +230,6 @@ def _install(
     elif not settings.quiet:
         err.print(install_summary(result, root=root), end="")
     return 0
-
-
-class _Holder:
-    """Called by ``prepare`` once the target is known: the lock, then the early smoke test.
-
-    Takes the environment's lock (not for --dry-run), then starts the quick smoke test of an
-    existing env, whose result decides a no-op, so that it runs while the rest of the install
-    is prepared.
-    """
-
-    def __init__(
-        self,
-        stack: "contextlib.ExitStack[Any]",
-        runner: "Runner",
-        state: "Path",
-        *,
-        dry_run: bool,
-        force: bool,
-    ) -> None:
-        self.stack = stack
-        self.runner = runner
-        self.state = state
-        self.dry_run = dry_run
-        self.force = force
-        self.early: StartedSmoke | None = None
-
-    def __call__(self, target: "EnvTarget") -> None:
-        from aimetenv.install.execute import lock_key
-        from aimetenv.install.locks import env_lock
-        from aimetenv.install.repeat import start_quick_smoke
-
-        if self.dry_run:
-            return
-        self.stack.enter_context(env_lock(lock_key(target), self.state, label=target.label))
-        if not self.force:
-            self.early = start_quick_smoke(target, self.runner, self.state)
-
-
-def _carry_out(  # the settings install needs, passed as one call
-    prepared: "Prepared",
-    *,
-    runner: "Runner",
-    state: "Path",
-    err: "Console",
-    talk: bool,
-    cache: "Path",
-    allow_http: bool,
-    offline: bool,
-    wheel_dir: "Path | None",
-    progress: "ProgressFactory | None",
-    yes: bool,
-    force: bool,
-    echo: bool,
-    early_smoke: "StartedSmoke | None",
-) -> "InstallResult":
-    """Announce the target, confirm a --recreate, then run the install."""
-    import sys
-
-    from aimetenv.fetch.download import Downloader
-    from aimetenv.install.execute import install as run_install
-    from aimetenv.install.offline import WheelhouseFetcher
-    from aimetenv.render.install import target_line
-
-    if talk:
-        err.print(target_line(prepared))
-    if prepared.recreate:
-        _confirm_recreate(prepared.target.label, yes=yes, interactive=sys.stdin.isatty())
-    fetcher: WheelhouseFetcher | Downloader
-    if wheel_dir is not None:  # its manifest's sizes and hashes are checked before anything
-        fetcher = WheelhouseFetcher.open(wheel_dir, prepared.plan)
-    else:
-        fetcher = Downloader(
-            cache_root=cache, allow_http=allow_http, offline=offline, progress=progress
-        )
-    return run_install(
-        prepared,
-        runner=runner,
-        fetcher=fetcher,
-        state=state,
-        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
-        echo=echo,
-        force=force,
-        early_smoke=early_smoke,
-    )
 
 
 def _print_dry_run(prepared: "Prepared", *, json_mode: bool, out: "Console") -> int:

@@ -4,7 +4,7 @@
 those actions: create the environment, ask the release host about each file and fetch it, bring pip
 inside the plan's bound when it is not, run each pip call (output into a log file, echoed live on
 request), the optional requirement-file and Pillow-SIMD steps, the import smoke test, and finally
-the receipt. The caller holds the environment's lock (``locks.env_lock``) for the whole time.
+the receipt. ``session.install_locked`` holds the environment's lock for the whole time.
 
 Nothing here prints: progress goes to a ``Reporter`` the CLI renders, failures are
 ``AimetenvError``s with pip's last lines as details and the log's path in the hint.

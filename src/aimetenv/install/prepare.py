@@ -21,41 +21,21 @@ from aimetenv.envs.probe import probe_facts
 from aimetenv.envs.targets import (
     CondaInfo,
     EnvTarget,
-    TargetRequest,
     check_path_argument,
     choose_install_target,
     find_conda,
 )
 from aimetenv.errors import UsageError
 from aimetenv.install.actions import Action, Installer, install_actions
-from aimetenv.install.resolver import Options, PythonMismatchError, Target, resolve
+from aimetenv.install.resolver import PythonMismatchError, Target, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from aimetenv.catalog.model import Catalog
+    from aimetenv.install.options import InstallOptions
     from aimetenv.install.plan import InstallPlan, PlannedWheel
     from aimetenv.runner import Runner
-
-
-@dataclass(frozen=True)
-class InstallRequest:
-    """What the user asked ``install`` (or ``install --dry-run``) to do."""
-
-    variant: str
-    tag: str
-    target: TargetRequest
-    options: Options
-    python_version: tuple[int, int] | None = None
-    interpreter: str | None = None
-    recreate: bool = False
-    glibc: tuple[int, int] | None = None
-    installer: Installer = "pip"
-    wheel_dir: Path | None = None
-    with_reqs: bool = False
-    pillow_simd: bool = False
-    force: bool = False
-    """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
 
 
 @dataclass(frozen=True)
@@ -136,15 +116,15 @@ def find_base_interpreter(
     return found
 
 
-def _default_name(catalog: Catalog, request: InstallRequest) -> str:
-    release = find_release(catalog, request.tag)
-    variant = find_variant(catalog, release, request.variant)
+def _default_name(catalog: Catalog, options: InstallOptions) -> str:
+    release = find_release(catalog, options.tag)
+    variant = find_variant(catalog, release, options.variant)
     return f"aimet-{variant.id}-{release.tag}"
 
 
 def prepare(  # the inputs of one decision, each injected for testing
     catalog: Catalog,
-    request: InstallRequest,
+    options: InstallOptions,
     runner: Runner,
     *,
     environ: Mapping[str, str] | None = None,
@@ -157,11 +137,12 @@ def prepare(  # the inputs of one decision, each injected for testing
     """Decide everything for an install; refuse early with a one-line reason.
 
     ``receipt_path`` maps the environment's prefix to where its receipt will be written.
-    ``on_target`` is called as soon as the target is known, before it is probed: ``install``
-    takes the environment's lock there, so a second install never looks at a half-made env.
+    ``on_target`` is called as soon as the target is known, before it is probed:
+    ``session.install_locked`` takes the environment's lock there, so a second install never
+    looks at a half-made env.
     """
     env = dict(os.environ if environ is None else environ)
-    default_name = _default_name(catalog, request)
+    default_name = _default_name(catalog, options)
     tool = find_conda(env, shutil.which)
     cached: list[CondaInfo | None] = []
 
@@ -171,7 +152,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         return cached[0]
 
     target = choose_install_target(
-        request.target,
+        options.target,
         environ=env,
         conda=tool,
         conda_info=info,
@@ -182,41 +163,41 @@ def prepare(  # the inputs of one decision, each injected for testing
     if on_target is not None:
         on_target(target)
     _check_target(target)
-    recreate = request.recreate and target.exists and target.env.own_environment
+    recreate = options.recreate and target.exists and target.env.own_environment
     if recreate:
         target.env.check_recreate()
     probed: TargetFacts | None = None
     if target.exists and not recreate:
         probed = probe_facts(runner, target.python)
-        plan = _resolve_existing(catalog, request, probed, target)
+        plan = _resolve_existing(catalog, options, probed, target)
         base: tuple[Path, str, TargetFacts] | None = None
     else:
         first = resolve(
             catalog,
-            request.variant,
-            request.tag,
-            Target(python=request.python_version, glibc=request.glibc),
-            request.options,
+            options.variant,
+            options.tag,
+            Target(python=options.python_version, glibc=options.glibc),
+            options.sources,
         )
         xy = (
             first.python_for_new_env
-            if request.python_version is None
-            else (f"{request.python_version[0]}.{request.python_version[1]}")
+            if options.python_version is None
+            else (f"{options.python_version[0]}.{options.python_version[1]}")
         )
-        if request.python_version is None and first.python_specifier is None:
+        if options.python_version is None and first.python_specifier is None:
             xy = first.target.python_xy
         if target.env.needs_base_interpreter:
-            base = find_base_interpreter(runner, xy, explicit=request.interpreter, environ=env)
-            machine = Target(facts=base[2], glibc=request.glibc)
+            base = find_base_interpreter(runner, xy, explicit=options.interpreter, environ=env)
+            machine = Target(facts=base[2], glibc=options.glibc)
         else:
             base = None
-            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=request.glibc)
-        plan = resolve(catalog, request.variant, request.tag, machine, request.options)
+            machine = Target(python=parse_xy_tuple(xy) or (3, 10), glibc=options.glibc)
+        plan = resolve(catalog, options.variant, options.tag, machine, options.sources)
         if plan.python_for_new_env != xy:
             plan = replace(plan, python_for_new_env=xy)
-    if request.wheel_dir is not None:
-        plan = _from_wheelhouse(plan, request.wheel_dir)
-    if request.installer == "uv":
+    if options.wheel_dir is not None:
+        plan = _from_wheelhouse(plan, options.wheel_dir)
+    if options.installer == "uv":
         _check_uv(plan, uv)
     effective = target if not recreate else _as_new(target)
     actions = install_actions(
@@ -224,13 +205,13 @@ def prepare(  # the inputs of one decision, each injected for testing
         effective,
         base_interpreter=None if base is None else base[0],
         wheel_path=wheel_path,
-        installer=request.installer,
+        installer=options.installer,
         uv=uv,
         receipt_path=receipt_path(_prefix_of(target, probed)),
         recreate=recreate,
-        with_reqs=request.with_reqs,
-        pillow_simd=request.pillow_simd,
-        force=request.force,
+        with_reqs=options.with_reqs,
+        pillow_simd=options.pillow_simd,
+        force=options.force,
     )
     return Prepared(
         plan=plan,
@@ -240,7 +221,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         target_facts=probed,
         actions=tuple(actions),
         recreate=recreate,
-        installer=request.installer,
+        installer=options.installer,
         uv=uv,
     )
 
@@ -264,15 +245,15 @@ def _check_target(target: EnvTarget) -> None:
 
 
 def _resolve_existing(
-    catalog: Catalog, request: InstallRequest, facts: TargetFacts, target: EnvTarget
+    catalog: Catalog, options: InstallOptions, facts: TargetFacts, target: EnvTarget
 ) -> InstallPlan:
     try:
         return resolve(
             catalog,
-            request.variant,
-            request.tag,
-            Target(facts=facts, glibc=request.glibc),
-            request.options,
+            options.variant,
+            options.tag,
+            Target(facts=facts, glibc=options.glibc),
+            options.sources,
         )
     except PythonMismatchError as error:
         if not target.env.own_environment:  # it cannot be rebuilt: the resolver's words stand
@@ -300,4 +281,4 @@ def _check_uv(plan: InstallPlan, uv: str | None) -> None:
         )
 
 
-__all__ = ["InstallRequest", "Prepared", "find_base_interpreter", "prepare"]
+__all__ = ["Prepared", "find_base_interpreter", "prepare"]

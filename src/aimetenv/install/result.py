@@ -1,4 +1,4 @@
-"""What an install did, and the line the user runs next."""
+"""What an install did, and the commands the user runs next."""
 
 from __future__ import annotations
 
@@ -23,26 +23,17 @@ _SHORT_FLAGS = {"--name": "-n", "--prefix": "-p"}
 
 @dataclass(frozen=True)
 class NextStep:
-    """What the user runs next: the ``aimetenv env`` line, or nothing but activation."""
+    """What the user runs next: the ``aimetenv env`` commands, or nothing but activation."""
 
     needs_exports: bool
     flags: str
     """The target flags that name this environment for ``aimetenv env`` and ``doctor``."""
     write: str | None
+    """``aimetenv env FLAGS --write ~/.bashrc`` when exports are needed."""
     eval: str | None
+    """``eval "$(aimetenv env FLAGS)"`` when exports are needed."""
     activate: str | None
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "needs_exports": self.needs_exports,
-            "flags": self.flags,
-            "write": self.write,
-            "eval": self.eval,
-            "activate": self.activate,
-            "message": self.message,
-        }
+    """How to activate a venv or a conda env (None for ``--python``)."""
 
 
 @dataclass(frozen=True)
@@ -65,30 +56,6 @@ class InstallResult:
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
-    def to_dict(self, *, root: bool = False) -> dict[str, Any]:
-        """The body of the ``aimetenv.install/1`` document."""
-        return {
-            "outcome": self.outcome,
-            "target": {
-                "kind": self.target.kind,
-                "label": self.target.label,
-                "reason": self.target.reason,
-                "prefix": str(self.prefix),
-                "python": str(self.python),
-                "name": self.target.name,
-            },
-            "plan": self.plan.to_dict(),
-            "files": list(self.files),
-            "receipt": None if self.receipt_path is None else str(self.receipt_path),
-            "log": None if self.log_path is None else str(self.log_path),
-            "smoke": self.smoke.to_dict(),
-            "reqs_files": [str(p) for p in self.reqs_files],
-            "apt": None if self.deb is None else self.deb.to_dict(root=root),
-            "next_step": self.next_step.to_dict(),
-            "notes": list(self.notes),
-            "seconds": round(self.seconds, 3),
-        }
-
 
 def target_flags(target: EnvTarget, prefix: Path) -> str:
     """The flags that name this environment again, shell-quoted: ``--venv /x``, ``-n NAME``."""
@@ -103,23 +70,11 @@ def next_step(plan: InstallPlan, target: EnvTarget, prefix: Path) -> NextStep:
     needs = bool(exports.ld_library_path or exports.pythonpath or exports.cuda)
     activate = target.env.activate_command(prefix, flags.split(" ", 1)[1])
     if needs:
-        write = f"aimetenv env {flags} --write ~/.bashrc"
-        evaluate = f'eval "$(aimetenv env {flags})"'
-        message = (
-            f"AIMET {plan.tag} needs environment variables: run '{write}' (recommended), "
-            f"or '{evaluate}' in each shell"
-        )
         return NextStep(
             needs_exports=True,
             flags=flags,
-            write=write,
-            eval=evaluate,
+            write=f"aimetenv env {flags} --write ~/.bashrc",
+            eval=f'eval "$(aimetenv env {flags})"',
             activate=activate,
-            message=message,
         )
-    message = "no exports are needed"
-    if activate:
-        message += f"; activate the environment with '{activate}'"
-    return NextStep(
-        needs_exports=False, flags=flags, write=None, eval=None, activate=activate, message=message
-    )
+    return NextStep(needs_exports=False, flags=flags, write=None, eval=None, activate=activate)

@@ -8,53 +8,22 @@ from the spec file's folder, ``~`` is expanded.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aimetenv.errors import FileError, UsageError
+from aimetenv.install.options import option_keys
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
+
+    from aimetenv.install.options import OptionKey
 
 SPEC_SCHEMA = 1
 
 
-@dataclass(frozen=True)
-class _Key:
-    parameter: str
-    kind: type
-    path: bool = False
-
-
-KEYS: dict[str, _Key] = {
-    "variant": _Key("variant", str),
-    "tag": _Key("tag", str),
-    "name": _Key("name", str),
-    "prefix": _Key("prefix", str, path=True),
-    "venv": _Key("venv", str, path=True),
-    "python": _Key("python", str, path=True),
-    "python-version": _Key("python_version", str),
-    "interpreter": _Key("interpreter", str, path=True),
-    "recreate": _Key("recreate", bool),
-    "source": _Key("source", str),
-    "mirror": _Key("mirror", str),
-    "index-url": _Key("index_url", str),
-    "torch-index": _Key("torch_index", str),
-    "torch-find-links": _Key("torch_find_links", str),
-    "glibc": _Key("glibc", str),
-    "allow-http": _Key("allow_http", bool),
-    "installer": _Key("installer", str),
-    "offline": _Key("offline", bool),
-    "wheel-dir": _Key("wheel_dir", str, path=True),
-    "with-reqs": _Key("with_reqs", bool),
-    "pillow-simd": _Key("pillow_simd", bool),
-    "force": _Key("force", bool),
-    "yes": _Key("yes", bool),
-}
-"""Every key a spec may hold, and the install option it stands for. Output settings (--json,
---quiet, --verbose, --no-color) and --dry-run belong to the command line, not to a spec."""
+KEYS: dict[str, OptionKey] = {key.key: key for key in option_keys()}
+"""Every key a spec may hold (``options.InstallOptions`` lists them), by its name in a spec."""
 
 
 def _fail(path: Path, message: str, hint: str | None = None) -> UsageError:
@@ -113,51 +82,12 @@ def load_spec(path: Path) -> dict[str, object]:
     return {KEYS[key].parameter: _value(path, key, raw) for key, raw in data.items()}
 
 
-@dataclass(frozen=True)
-class InstallFlags:
-    """Every install option a spec can set, as the command line gave it."""
-
-    variant: str | None = None
-    tag: str | None = None
-    name: str | None = None
-    prefix: str | None = None
-    venv: str | None = None
-    python: str | None = None
-    python_version: str | None = None
-    interpreter: str | None = None
-    recreate: bool = False
-    source: str = "auto"
-    mirror: str | None = None
-    index_url: str | None = None
-    torch_index: str | None = None
-    torch_find_links: str | None = None
-    glibc: str | None = None
-    allow_http: bool = False
-    installer: str = "pip"
-    offline: bool = False
-    wheel_dir: str | None = None
-    with_reqs: bool = False
-    pillow_simd: bool = False
-    force: bool = False
-    yes: bool = False
-
-    def with_spec(self, values: dict[str, object], explicit: Iterable[str]) -> InstallFlags:
-        """The spec's values wherever the option was not given explicitly (flags win)."""
-        chosen = {k: v for k, v in values.items() if k not in set(explicit)}
-        return dataclasses.replace(self, **chosen)  # type: ignore[arg-type]  # validated by load_spec
-
-    def require(self) -> tuple[str, str]:
-        """The variant and the tag, which a flag or the spec must give."""
-        missing = [f"--{n}" for n in ("variant", "tag") if getattr(self, n) is None]
-        if missing:
-            raise UsageError(
-                f"missing option {' and '.join(missing)}",
-                hint="Give it on the command line or as a key in --spec FILE.",
-                code="missing-option",
-            )
-        assert self.variant is not None  # noqa: S101  # checked just above
-        assert self.tag is not None  # noqa: S101  # checked just above
-        return self.variant, self.tag
+def with_spec(
+    given: Mapping[str, object], spec: Mapping[str, object], explicit: Iterable[str]
+) -> dict[str, object]:
+    """The spec's values wherever the option was not given explicitly (flags win)."""
+    chosen = {k: v for k, v in spec.items() if k not in set(explicit)}
+    return {**given, **chosen}
 
 
-__all__ = ["KEYS", "SPEC_SCHEMA", "InstallFlags", "load_spec"]
+__all__ = ["KEYS", "SPEC_SCHEMA", "load_spec", "with_spec"]

@@ -16,7 +16,7 @@ from aimetenv.fetch.urls import redact
 if TYPE_CHECKING:
     from aimetenv.install.actions import Action
     from aimetenv.install.prepare import Prepared
-    from aimetenv.install.result import InstallResult
+    from aimetenv.install.result import InstallResult, NextStep
 
 INSTALL_SCHEMA = "aimetenv.install/1"
 DRY_RUN_SCHEMA = "aimetenv.dry-run/1"
@@ -75,20 +75,58 @@ def install_summary(result: InstallResult, *, root: bool) -> Text:
         lines.append(f"next: {step.write}   (recommended)")
         lines.append(f"  or: {step.eval}")
     else:
-        lines.append(f"next: {step.message}")
+        lines.append(f"next: {next_step_message(step, plan.tag)}")
     return Text(redact("\n".join(lines)) + "\n")
+
+
+def next_step_message(step: NextStep, tag: str) -> str:
+    """The next step in one sentence: the ``aimetenv env`` commands, or activation."""
+    if step.needs_exports:
+        return (
+            f"AIMET {tag} needs environment variables: run '{step.write}' (recommended), "
+            f"or '{step.eval}' in each shell"
+        )
+    message = "no exports are needed"
+    if step.activate:
+        message += f"; activate the environment with '{step.activate}'"
+    return message
 
 
 def install_document(result: InstallResult, *, root: bool) -> dict[str, Any]:
     """The ``--json`` document (schema ``aimetenv.install/1``)."""
-    document = {
+    step = result.next_step
+    return {
         "schema": INSTALL_SCHEMA,
         "command": "install",
         "status": "success",
         "exit_code": 0,
+        "outcome": result.outcome,
+        "target": {
+            "kind": result.target.kind,
+            "label": result.target.label,
+            "reason": result.target.reason,
+            "prefix": str(result.prefix),
+            "python": str(result.python),
+            "name": result.target.name,
+        },
+        "plan": result.plan.to_dict(),
+        "files": list(result.files),
+        "receipt": None if result.receipt_path is None else str(result.receipt_path),
+        "log": None if result.log_path is None else str(result.log_path),
+        "smoke": result.smoke.to_dict(),
+        "reqs_files": [str(p) for p in result.reqs_files],
+        "apt": None if result.deb is None else result.deb.to_dict(root=root),
+        "next_step": {
+            "needs_exports": step.needs_exports,
+            "flags": step.flags,
+            "write": step.write,
+            "eval": step.eval,
+            "activate": step.activate,
+            "message": next_step_message(step, result.plan.tag),
+        },
+        "notes": list(result.notes),
+        "seconds": round(result.seconds, 3),
     }
-    document.update(result.to_dict(root=root))
-    return document
 
 
 def dry_run_document(prepared: Prepared) -> dict[str, Any]:
@@ -128,6 +166,7 @@ __all__ = [
     "dry_run_document",
     "install_document",
     "install_summary",
+    "next_step_message",
     "skipped_line",
     "target_line",
 ]
