@@ -163,3 +163,19 @@ def onnx_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "onnx_env",
         )  # fmt: skip
     return prefix
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The tests of the real aimet-onnx env share one pytest-xdist worker.
+
+    ``onnx_env`` is a session fixture that installs about 2 GB: each worker would build its own,
+    so under ``--dist loadgroup`` (as ``scripts/test`` runs) those tests are one group.
+    """
+    if "onnx_env" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group("onnx-env"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of the real aimet-onnx env start first, so that its long install overlaps the rest."""
+    heavy = [item for item in items if "onnx_env" in getattr(item, "fixturenames", ())]
+    items[:] = heavy + [item for item in items if item not in heavy]
