@@ -104,6 +104,36 @@ def pip_install(prefix: Path, *args: str, own_pip: bool = True) -> None:
     )
 
 
+def standin_wheel(
+    folder: Path,
+    name: str,
+    version: str,
+    *,
+    requires: tuple[str, ...] = (),
+    files: Mapping[str, bytes] | None = None,
+) -> Path:
+    """A pure-Python stand-in wheel whose METADATA declares ``requires`` (Requires-Dist)."""
+    from support.wheelbuild import build_wheel  # noqa: PLC0415  # only the builders need it
+
+    package = name.lower().replace("-", "_")
+    return build_wheel(
+        folder,
+        distribution=name.replace("-", "_"),
+        version=version,
+        tag="py3-none-any",
+        files=files if files is not None else {f"{package}/__init__.py": b""},
+        requires=requires,
+        root_is_purelib=True,
+    )
+
+
+def standin_venv(python: Path, prefix: Path, wheels: list[Path]) -> Path:
+    """A venv (no pip of its own) with ``wheels`` installed by real pip, dependencies ignored."""
+    make_venv(python, prefix, pip=False)
+    pip_install(prefix, "--no-index", *(str(w) for w in wheels), own_pip=False)
+    return prefix
+
+
 def legacy_venv(folder: Path, python37: Path, release: LegacyRelease, *, pip: bool = True) -> Path:
     """A fresh Python 3.7 venv with the 1.16.2.py37 stand-in installed by pip (offline)."""
     prefix = make_venv(python37, folder / "env", pip=pip)
@@ -165,14 +195,28 @@ def shadow_overlay(folder: Path, version: str = "0.0.0-shadow") -> Path:
     return folder
 
 
-def write_test_receipt(prefix: Path, *, tag: str, variant: str, python_version: str) -> Path:
-    """Write a receipt into the env the way install does (``receipt.write_receipt``)."""
+def write_test_receipt(  # a receipt has this many parts the tests set
+    prefix: Path,
+    *,
+    tag: str,
+    variant: str,
+    python_version: str,
+    source: str = "github",
+    requirements: tuple[str, ...] = (),
+    steps: tuple[dict[str, object], ...] = (),
+    files: tuple[dict[str, object], ...] = (),
+) -> Path:
+    """Write a receipt into the env the way install does (``receipt.write_receipt``).
+
+    ``steps`` are the plan's steps as ``Step.to_dict`` writes them (their pip arguments carry
+    the indexes the install used); ``files`` the release-host files with their URLs.
+    """
     from aimetenv.install.receipt import Receipt, write_receipt  # noqa: PLC0415  # only here
 
     receipt = Receipt(
         tag=tag,
         variant=variant,
-        source="github",
+        source=source,
         prefix=str(prefix),
         python=str(prefix / "bin" / "python"),
         python_version=python_version,
@@ -180,7 +224,9 @@ def write_test_receipt(prefix: Path, *, tag: str, variant: str, python_version: 
         site_packages=(str(site_packages(prefix)),),
         exports={},
         smoke={},
-        plan={"source": "github"},
+        plan={"source": source, "steps": [dict(step) for step in steps]},
+        files=tuple(dict(entry) for entry in files),
+        requirements=requirements,
     )
     return write_receipt(receipt, prefix / "state")
 
@@ -214,6 +260,8 @@ __all__ = [
     "session_env",
     "set_legacy_exports",
     "shadow_overlay",
+    "standin_venv",
+    "standin_wheel",
     "without_companion",
     "write_test_receipt",
 ]
