@@ -198,10 +198,11 @@ def _run(  # the parsed options, passed on as values
     if settings.json:
         out.file.write(dumps(doctor_document(report)))
     elif not settings.quiet or report.exit_code:
-        header, table, footer = doctor_text(report, verbose=settings.verbose)
-        out.print(header, end="")
-        out.print(table)
-        out.print(footer, end="")
+        header, rows, footer = doctor_text(report, verbose=settings.verbose)
+        out.print(header, end="", soft_wrap=True)
+        for row in rows:
+            out.print(row, soft_wrap=True)
+        out.print(footer, end="", soft_wrap=True)
     return int(report.exit_code)
 
 

@@ -140,6 +140,8 @@ class DoctorReport:
     """Why no release is known, when none is."""
     results: tuple[CheckResult, ...]
     titles: Mapping[str, str]
+    root_cause: str | None = None
+    """The failing check to fix first (``doctor.causes``); None when nothing failed."""
     strict: bool = False
     deep: bool = False
     seconds: float = 0.0

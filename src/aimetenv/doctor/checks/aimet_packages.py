@@ -57,7 +57,7 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
             ID,
             Status.FAIL,
             f"{shown}, but {', '.join(missing)} cannot be found by this interpreter",
-            hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+            hint=f"Reinstall the release: {ctx.reinstall_command()}",
             details=(
                 (
                     "Installing only the small meta wheel (Aimet-...) gives no AIMET package "
@@ -77,7 +77,7 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
                 f"{shown}: the receipt says {receipt.tag} {receipt.variant} was installed, but "
                 f"the files are {found.tag}",
                 hint="Something changed the environment after aimetenv installed it; reinstall "
-                f"to get back to a known state: {ctx.install_command(recreate=True)}",
+                f"to get back to a known state: {ctx.reinstall_command()}",
                 facts=facts,
             )
     where = {

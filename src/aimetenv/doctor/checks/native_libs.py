@@ -175,7 +175,7 @@ def check_native_libs(ctx: DoctorContext) -> CheckResult:
                 Status.FAIL,
                 f"no shared objects in {', '.join(folders) or 'the AIMET packages'}, but "
                 f"{info.summary.tag} ships {native}",
-                hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+                hint=f"Reinstall the release: {ctx.reinstall_command()}",
             )
         return CheckResult(
             ID, Status.OK, "no shared objects in the AIMET packages (a pure-Python build)"

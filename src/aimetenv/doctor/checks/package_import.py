@@ -79,7 +79,7 @@ def check_package_import(ctx: DoctorContext) -> CheckResult:
             hint=ctx.env_fix_hint(),
             facts={**facts, "fixed_by_exports": True},
         )
-    hint = f"Reinstall the release: {ctx.install_command(recreate=True)}"
+    hint = f"Reinstall the release: {ctx.reinstall_command()}"
     if "torchvision::nms" in first.detail:
         hint = "torch and torchvision are from different builds; the framework check gives the fix."
     elif "both aimet_onnx and aimet_torch" in first.detail:

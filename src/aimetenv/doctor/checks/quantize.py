@@ -57,7 +57,7 @@ def check_quantize(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one r
             ID,
             Status.FAIL,
             f"the tiny {framework} quantization fails: {document.get('error')}",
-            hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+            hint=f"Reinstall the release: {ctx.reinstall_command()}",
             details=tuple(str(line) for line in document.get("traceback") or ()),
         )
     diff = float(document.get("max_abs_diff", math.nan))
