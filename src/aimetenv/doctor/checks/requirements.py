@@ -191,6 +191,12 @@ def _one_fix(ctx: DoctorContext, result: CheckResult, failing: list[Finding]) ->
     return replace(result, hint=_fix(ctx, failing))
 
 
+def declared_names(ctx: DoctorContext) -> list[str]:
+    """The distributions the installed AIMET declares it requires (for the shadowing check)."""
+    declared, _silent, _details = _collect(ctx)
+    return list(dict.fromkeys(d.requirement.name for d in declared if d.scope != "v1"))
+
+
 def check_requirements(ctx: DoctorContext) -> CheckResult:
     """Each declared requirement (or, for 1.x, each catalog pin) against the installed version."""
     if not any(d.role in _ROLES for d in ctx.aimet()):
@@ -250,4 +256,10 @@ REQUIREMENTS = Check(
     requires=("interpreter",),
 )
 
-__all__ = ["ALTERNATIVES", "REQUIREMENTS", "check_requirements", "requested_extras"]
+__all__ = [
+    "ALTERNATIVES",
+    "REQUIREMENTS",
+    "check_requirements",
+    "declared_names",
+    "requested_extras",
+]
