@@ -41,6 +41,28 @@ def test_an_effect_points_at_the_cause_its_error_names() -> None:
     assert root_cause(attributed) is results[0]
 
 
+def test_an_effect_that_named_its_suspect_points_at_it() -> None:
+    results = (
+        fail("environment", "PYTHONPATH names /gone, which does not exist"),
+        fail("framework", "torch 2.3.0 is installed; 1.33.0 was built with 2.1.2+cpu"),
+        fail("package-import", "import aimet_torch fails: built against another build",
+             cause="undefined-symbol", suspect="framework"),
+    )  # fmt: skip
+    effect = attribute(results)[2]
+    assert effect.facts["caused_by"] == "framework"
+    assert effect.hint is not None
+    assert "this follows from it" in effect.hint
+
+
+def test_an_effect_that_classified_its_failure_keeps_its_fix_when_no_cause_is_tied() -> None:
+    results = (
+        fail("environment", "LD_LIBRARY_PATH names /opt/x, which does not exist"),
+        fail("package-import", "import aimet_onnx fails: 2 of its 2 files in y/ are gone",
+             cause="files-gone"),
+    )  # fmt: skip
+    assert attribute(results)[1] is results[1]
+
+
 def test_without_evidence_the_first_cause_is_named_as_likely() -> None:
     results = (
         fail("environment", "PYTHONPATH entry /x holds another numpy"),

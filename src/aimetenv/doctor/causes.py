@@ -5,8 +5,10 @@ Python, an unmet requirement); others only see its effect (the import fails, lib
 load, the quantization crashes). Left alone, each effect proposes its own remedy, and the
 user gets several different fixes for one problem, most of them wrong. After the checks have
 run, every failing effect is tied to the failing cause it shows evidence of (its error text
-names what the cause names), else to the first failing cause in the order below, and its fix
-becomes "fix that first". The report then leads with that cause.
+names what the cause names, or it named the check itself: ``facts["suspect"]``), else to the
+first failing cause in the order below, and its fix becomes "fix that first". An effect that
+classified its own failure (``facts["cause"]``, see ``doctor.importcause``) keeps its own fix
+when no failing cause is tied to it. The report then leads with that cause.
 """
 
 from __future__ import annotations
@@ -77,7 +79,13 @@ def attribute(results: Sequence[CheckResult]) -> tuple[CheckResult, ...]:
         if result.check_id not in EFFECTS or result.status is not Status.FAIL:
             attributed.append(result)
             continue
-        shown = next((c for c in causes if _evidence(result, c)), None)
+        suspect = result.facts.get("suspect")
+        shown = next((c for c in causes if c.check_id == suspect), None) or next(
+            (c for c in causes if _evidence(result, c)), None
+        )
+        if shown is None and result.facts.get("cause"):
+            attributed.append(result)  # the effect named its own cause, and nothing contradicts it
+            continue
         cause = shown or causes[0]
         because = "this follows from it" if shown else "it is the likely cause"
         hint = (

@@ -133,6 +133,55 @@ def main():
 main()
 """
 
+_DIAGNOSE_IMPORT = r"""
+import importlib, importlib.machinery, os, site
+
+_FAILED = []
+_CREATE = importlib.machinery.ExtensionFileLoader.create_module
+
+
+def _create(self, spec):
+    # Which extension module failed to load: its PyInit (NumPy's import_array(), a missing
+    # symbol) raises without naming the file.
+    try:
+        return _CREATE(self, spec)
+    except BaseException as error:
+        _FAILED.append((getattr(spec, "origin", None) or self.path, str(error)))
+        raise
+
+
+importlib.machinery.ExtensionFileLoader.create_module = _create
+
+
+def main():
+    document = {"ok": True}
+    for name in sys.argv[3:]:
+        try:
+            importlib.import_module(name)
+        except BaseException as error:
+            document = failure(error)
+            document["module"] = name
+            document["missing_name"] = getattr(error, "name", None)
+            document["path"] = getattr(error, "path", None)
+            same = [path for path, text in _FAILED if text == str(error)]
+            document["extension"] = (same or [path for path, _ in _FAILED] or [None])[-1]
+            document["files"] = [
+                frame.filename
+                for frame in traceback.extract_tb(error.__traceback__)
+                if not frame.filename.startswith("<")
+            ]
+            break
+    try:
+        document["user_site"] = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    except Exception:
+        document["user_site"] = None
+    answer(document)
+    os._exit(0)
+
+
+main()
+"""
+
 QUANTIZE_PROGRAMS = {
     "torch": _PRELUDE + _QUANTIZE_TORCH + _QUANTIZE_MAIN,
     "onnx": _PRELUDE + _QUANTIZE_ONNX + _QUANTIZE_MAIN,
@@ -184,6 +233,12 @@ def run_program(
     return read_answer(completed, snippet.begin, snippet.end)
 
 
+def diagnose_import(ctx: DoctorContext, packages: tuple[str, ...]) -> Answer:
+    """Import ``packages`` again and say where it failed: the file, the extension, the frames."""
+    program = _PRELUDE + _DIAGNOSE_IMPORT
+    return run_program(ctx, program, *packages, timeout=ctx.settings.import_timeout)
+
+
 def quantize(ctx: DoctorContext, framework: str) -> Answer:
     """Run the tiny quantization for ``framework`` (``torch`` or ``onnx``) in the target."""
     return run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=ctx.settings.deep_timeout)
@@ -192,6 +247,7 @@ def quantize(ctx: DoctorContext, framework: str) -> Answer:
 __all__ = [
     "QUANTIZE_PROGRAMS",
     "Answer",
+    "diagnose_import",
     "quantize",
     "read_answer",
     "run_program",
