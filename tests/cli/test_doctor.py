@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess  # noqa: TID251  # one run with a stdout the reader has closed
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -29,7 +31,6 @@ from support.doctor_envs import (
 from support.envs import need_python, site_packages
 
 if TYPE_CHECKING:
-    import subprocess  # noqa: TID251  # only the CompletedProcess type
     from pathlib import Path
 
     from support.legacy import LegacyRelease
@@ -99,6 +100,8 @@ def test_list_runs_nothing(tmp_path: Path) -> None:
         (("--tag", "2.42", "--variant", "onnx-cpu"), "unknown release tag '2.42'"),
         (("--venv", "/no/such/env"), "there is no environment at /no/such/env"),
         (("--venv", "/a", "--python", "/b"), "choose one target"),
+        (("--venv", "/etc"), "/etc is not an environment: it has no bin/python"),
+        (("--venv", sys.executable), "That is an interpreter: use --python " + sys.executable),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...], words: str) -> None:
@@ -239,3 +242,20 @@ def test_a_fix_is_one_line_in_a_narrow_terminal(tmp_path: Path) -> None:
         "onnxruntime>=1.19"
     ) in lines
     assert f"  fix: {fix}" in lines
+
+
+def test_a_reader_that_closed_stdout_is_not_a_failed_check() -> None:
+    """``doctor | head -1``: the reader has gone before the report is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        for extra in ((), ("--json",)):
+            result = subprocess.run(
+                [sys.executable, "-m", "aimetenv", "doctor", "--python", sys.executable,
+                 "--check", "interpreter", *extra],
+                stdout=write, stderr=subprocess.PIPE, text=True, check=False, env=user_env(),
+            )  # fmt: skip
+            assert result.returncode == ExitCode.OK, result.stderr
+            assert result.stderr == ""
+    finally:
+        os.close(write)

@@ -58,7 +58,8 @@ def test_unmet_requirements_fail_with_one_quoted_line(
     result = check_requirements(make_ctx(old_runtime_env))
     assert result.status is Status.FAIL
     assert result.summary == (
-        "onnxruntime 1.16.3 is installed; aimet-onnx 2.42.0 requires onnxruntime>=1.19 (and 1 more)"
+        "onnxruntime 1.16.3 is installed; aimet-onnx 2.42.0 requires onnxruntime>=1.19 (and 1 "
+        "more: numpy 2.1.0 is installed; aimet-onnx 2.42.0 requires numpy<2)"
     )
     python = old_runtime_env / "bin" / "python"
     assert (
