@@ -476,6 +476,33 @@ def missing_library_env(folder: Path) -> Path:
     return prefix
 
 
+def crashing_quantsim_env(folder: Path) -> Path:
+    """torch 2.1.2 with a native ``torch._C``, and an aimet-torch whose ``quantsim`` loads an
+    extension that dereferences a null pointer: the tiny quantization dies with a real SIGSEGV."""
+    from support.native import compile_c, python_include  # noqa: PLC0415  # only here
+
+    python = need_python("3.11")
+    include = f"-I{python_include(python)}"
+    torch_c = compile_c(folder / "build", ext_name(python, "_C"), extension_module("_C"), include)
+    crash = compile_c(
+        folder / "build", ext_name(python, "_crash"),
+        extension_module("_crash", "volatile int *nowhere = 0; *nowhere = 1;"), include,
+    )  # fmt: skip
+    prefix = make_venv(python, folder / "env", pip=False)
+    site = site_packages(prefix)
+    add_distribution(
+        site, "torch", "2.1.2",
+        {"torch/__init__.py": "from torch import _C\n", f"torch/{torch_c.name}": torch_c.read_bytes()},
+    )  # fmt: skip
+    add_distribution(
+        site, "aimet-torch", "2.42.0",
+        {"aimet_torch/__init__.py": "",
+         "aimet_torch/quantsim.py": "from aimet_torch import _crash\nQuantizationSimModel = None\n",
+         f"aimet_torch/{crash.name}": crash.read_bytes()},
+    )  # fmt: skip
+    return prefix
+
+
 def doctor_cli(
     *args: str, env: Mapping[str, str], cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

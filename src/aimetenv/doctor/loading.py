@@ -9,6 +9,7 @@ run on Python 3.6 and newer.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,23 @@ def run():
 """
 
 _QUANTIZE_MAIN = r"""
+import importlib.machinery
+
+_CREATE = importlib.machinery.ExtensionFileLoader.create_module
+
+
+def _create(self, spec):
+    # One line per native module loaded, flushed at once: if native code kills the
+    # interpreter, these lines are what is left to say which modules were in the process.
+    module = _CREATE(self, spec)
+    sys.stdout.write("\n" + BEGIN + "-native " + str(getattr(spec, "origin", "")) + "\n")
+    sys.stdout.flush()
+    return module
+
+
+importlib.machinery.ExtensionFileLoader.create_module = _create
+
+
 def main():
     start = time.time()
     try:
@@ -197,6 +215,10 @@ class Answer:
     problem: str | None = None
     """Set when there is no document: a time-out, a crash of the interpreter, garbage."""
     output_tail: tuple[str, ...] = field(default=())
+    signal: int | None = None
+    """The signal that killed the interpreter, if one did."""
+    native_loaded: tuple[str, ...] = ()
+    """The native modules the program reported loading, in order (programs that report them)."""
 
     @property
     def ok(self) -> bool:
@@ -207,17 +229,42 @@ class Answer:
 def read_answer(completed: Completed, begin: str, end: str) -> Answer:
     """The JSON document between the cookies, or the reason there is none."""
     tail = tuple(completed.tail(12).splitlines())
+    marker = begin + "-native "
+    native = tuple(
+        line[len(marker) :] for line in completed.stdout.splitlines() if line.startswith(marker)
+    )
     framed = read_framed(completed, begin, end)
     if framed.problem == "timed-out":
         seconds = completed.command.timeout or 0
         return Answer(None, completed, f"did not finish within {seconds:.0f} s", tail)
     if isinstance(framed.data, dict):
-        return Answer(framed.data, completed, None, tail)
+        return Answer(framed.data, completed, None, tail, native_loaded=native)
     if completed.returncode < 0:
-        problem = f"the interpreter was killed by signal {-completed.returncode}"
-    else:
-        problem = f"the interpreter exited with status {completed.returncode} without an answer"
-    return Answer(None, completed, problem, tail)
+        number = -completed.returncode
+        problem = f"was killed by {signal_name(number)}"
+        return Answer(None, completed, problem, tail, signal=number, native_loaded=native)
+    problem = f"ended with exit status {completed.returncode} and no answer"
+    return Answer(None, completed, problem, tail, native_loaded=native)
+
+
+_SIGNAL_WORDS = {
+    "SIGSEGV": "a segmentation fault",
+    "SIGABRT": "an abort",
+    "SIGILL": "an illegal instruction",
+    "SIGBUS": "a bus error",
+    "SIGFPE": "an arithmetic error",
+    "SIGKILL": "killed from outside, often by the out-of-memory killer",
+}
+
+
+def signal_name(number: int) -> str:
+    """``SIGSEGV (signal 11, a segmentation fault)``."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    words = _SIGNAL_WORDS.get(name)
+    return f"{name} (signal {number}, {words})" if words else f"{name} (signal {number})"
 
 
 def run_program(
@@ -251,4 +298,5 @@ __all__ = [
     "quantize",
     "read_answer",
     "run_program",
+    "signal_name",
 ]
