@@ -215,6 +215,11 @@ def _framework_of(ctx: DoctorContext, symbol: str, extension: str | None) -> str
     return None
 
 
+def framework_of_library(soname: str) -> str | None:
+    """``torch`` for ``libc10.so``, ``tensorflow`` for ``libtensorflow_framework.so.2``."""
+    return next((f for pattern, f in _LIBRARY_OWNERS if pattern.search(soname)), None)
+
+
 def framework_fix(ctx: DoctorContext, framework: str) -> tuple[str, str | None]:
     """The pip line that installs the framework build the release pins, and that pin."""
     info = ctx.release()
@@ -357,4 +362,4 @@ def classify(ctx: DoctorContext, diagnosis: Mapping[str, Any], error: str) -> Im
     )
 
 
-__all__ = ["ImportCause", "classify", "framework_fix", "gone_files"]
+__all__ = ["ImportCause", "classify", "framework_fix", "framework_of_library", "gone_files"]

@@ -200,6 +200,29 @@ def main():
 main()
 """
 
+_LOAD_LIBRARIES = r"""
+import ctypes, importlib, os
+
+
+def main():
+    try:
+        importlib.import_module(sys.argv[3])
+    except BaseException as error:
+        answer(failure(error))
+        os._exit(0)
+    failed = []
+    for path in sys.argv[4:]:
+        try:
+            ctypes.CDLL(path)  # RTLD_NOW: every symbol is bound, as an import binds them
+        except OSError as error:
+            failed.append([path, str(error)])
+    answer({"ok": not failed, "failed": failed})
+    os._exit(0)
+
+
+main()
+"""
+
 QUANTIZE_PROGRAMS = {
     "torch": _PRELUDE + _QUANTIZE_TORCH + _QUANTIZE_MAIN,
     "onnx": _PRELUDE + _QUANTIZE_ONNX + _QUANTIZE_MAIN,
@@ -286,6 +309,12 @@ def diagnose_import(ctx: DoctorContext, packages: tuple[str, ...]) -> Answer:
     return run_program(ctx, program, *packages, timeout=ctx.settings.import_timeout)
 
 
+def load_libraries(ctx: DoctorContext, module: str, paths: tuple[str, ...]) -> Answer:
+    """Import ``module`` (the framework), then load each shared object in ``paths`` for real."""
+    program = _PRELUDE + _LOAD_LIBRARIES
+    return run_program(ctx, program, module, *paths, timeout=ctx.settings.native_timeout)
+
+
 def quantize(ctx: DoctorContext, framework: str) -> Answer:
     """Run the tiny quantization for ``framework`` (``torch`` or ``onnx``) in the target."""
     return run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=ctx.settings.deep_timeout)
@@ -295,6 +324,7 @@ __all__ = [
     "QUANTIZE_PROGRAMS",
     "Answer",
     "diagnose_import",
+    "load_libraries",
     "quantize",
     "read_answer",
     "run_program",
