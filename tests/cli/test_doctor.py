@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess  # noqa: TID251  # one run with a stdout the reader has closed
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,11 +25,12 @@ from support.doctor_envs import (
     legacy_exports,
     make_venv,
     plain_legacy,
+    standin_venv,
+    standin_wheel,
 )
 from support.envs import need_python, site_packages
 
 if TYPE_CHECKING:
-    import subprocess  # noqa: TID251  # only the CompletedProcess type
     from pathlib import Path
 
     from support.legacy import LegacyRelease
@@ -97,6 +100,8 @@ def test_list_runs_nothing(tmp_path: Path) -> None:
         (("--tag", "2.42", "--variant", "onnx-cpu"), "unknown release tag '2.42'"),
         (("--venv", "/no/such/env"), "there is no environment at /no/such/env"),
         (("--venv", "/a", "--python", "/b"), "choose one target"),
+        (("--venv", "/etc"), "/etc is not an environment: it has no bin/python"),
+        (("--venv", sys.executable), "That is an interpreter: use --python " + sys.executable),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: tuple[str, ...], words: str) -> None:
@@ -133,8 +138,12 @@ def test_installed_legacy_env_without_exports(legacy_env: Path) -> None:
     assert document["release"]["tag"] == "1.16.2.py37"
     checks = by_id(document)
     assert checks["libpymo"]["status"] == "fail"
-    assert f'eval "$(aimetenv env --venv {legacy_env})"' in checks["libpymo"]["hint"]
+    # One cause, one fix: libpymo fails because the exports are missing, and says so.
+    assert checks["libpymo"]["facts"]["caused_by"] == "environment"
+    assert checks["libpymo"]["hint"].startswith("Fix what the environment check found first")
     assert checks["environment"]["status"] == "fail"
+    assert f'eval "$(aimetenv env --venv {legacy_env})"' in checks["environment"]["hint"]
+    assert document["root_cause"] == "environment"
 
 
 def test_legacy_env_with_exports_and_a_selection(plain_legacy_env: Path) -> None:
@@ -159,8 +168,10 @@ def test_human_output_names_the_target_and_the_release(plain_legacy_env: Path) -
     assert lines[0] == f"target: venv {plain_legacy_env} (the active venv ($VIRTUAL_ENV))"
     assert lines[1] == "release: AIMET 1.16.2.py37 torch-cpu (from installed distributions)"
     assert any(line.startswith("fail  libpymo") for line in lines)
-    assert any("fix: Set the exports" in line for line in lines)
-    assert lines[-1].startswith("problems found: ")
+    footer = lines.index(next(line for line in lines if line.startswith("problems found: ")))
+    assert lines[footer + 1].startswith("start with environment (it also makes libpymo")
+    assert lines[footer + 2].startswith("  fix: Set the exports: eval ")
+    assert footer + 3 == len(lines)
 
 
 def test_strict_turns_warnings_into_failures(tmp_path: Path) -> None:
@@ -208,3 +219,43 @@ def test_healthy_real_aimet_onnx(onnx_env: Path) -> None:
     assert checks["native-libs"]["facts"]["glibcxx_needed"] == "GLIBCXX_3.4.29"
     quantize = checks["quantize"]["facts"]
     assert 0 < quantize["max_abs_diff"] < 0.1 * quantize["reference_max"]
+
+
+def test_a_fix_is_one_line_in_a_narrow_terminal(tmp_path: Path) -> None:
+    wheels = [
+        standin_wheel(tmp_path / "w", "aimet-onnx", "2.42.0", requires=("onnxruntime>=1.19",)),
+        standin_wheel(tmp_path / "w", "onnxruntime", "1.16.3"),
+    ]
+    prefix = standin_venv(
+        need_python("3.11"), tmp_path / "a rather long folder name" / "env", wheels
+    )
+    result = doctor_cli(
+        "--venv", str(prefix), "--check", "requirements", env=user_env(COLUMNS="40")
+    )
+    assert result.returncode == ExitCode.CHECKS_FAILED
+    python = prefix / "bin" / "python"
+    fix = f"'{python}' -m pip install 'onnxruntime>=1.19' aimet-onnx==2.42.0"
+    lines = result.stdout.splitlines()
+    assert f"{' ' * 25}fix: {fix}" in lines
+    assert (
+        "start with requirements: onnxruntime 1.16.3 is installed; aimet-onnx 2.42.0 requires "
+        "onnxruntime>=1.19"
+    ) in lines
+    assert f"  fix: {fix}" in lines
+
+
+def test_a_reader_that_closed_stdout_is_not_a_failed_check() -> None:
+    """``doctor | head -1``: the reader has gone before the report is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        for extra in ((), ("--json",)):
+            result = subprocess.run(
+                [sys.executable, "-m", "aimetenv", "doctor", "--python", sys.executable,
+                 "--check", "interpreter", *extra],
+                stdout=write, stderr=subprocess.PIPE, text=True, check=False, env=user_env(),
+            )  # fmt: skip
+            assert result.returncode == ExitCode.OK, result.stderr
+            assert result.stderr == ""
+    finally:
+        os.close(write)

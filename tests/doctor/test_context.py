@@ -17,10 +17,12 @@ from aimetenv.errors import CatalogError
 from aimetenv.install.receipt import record_last_install
 from aimetenv.paths import state_dir
 from aimetenv.runner import SubprocessRunner
-from support.doctor_envs import LIBPYMO_DIR
+from support.doctor_envs import LIBPYMO_DIR, write_test_receipt
 from support.envs import need_python, site_packages
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aimetenv.catalog.model import Catalog
     from support.doctor_envs import MakeContext
 
@@ -145,4 +147,35 @@ def test_install_command_for_the_hint(make_ctx: MakeContext, plain_legacy_env: P
     ctx = make_ctx(plain_legacy_env)
     assert ctx.install_command(recreate=True) == (
         f"aimetenv install --variant torch-cpu --tag 1.16.2.py37 --venv {plain_legacy_env} --recreate"
+    )
+
+
+def test_a_reinstall_repeats_the_receipts_sources(
+    make_ctx: MakeContext, fake_env: Callable[..., Path]
+) -> None:
+    prefix = fake_env()
+    wheel = "AimetCommon-torch_cpu_1.16.2.py37-cp37-cp37m-linux_x86_64.whl"
+    write_test_receipt(
+        prefix,
+        tag="1.16.2.py37",
+        variant="torch-cpu",
+        python_version="3.7.16",
+        files=({"filename": wheel, "url": f"http://127.0.0.1:9/my mirror/1.16.2.py37/{wheel}"},),
+        steps=(
+            {"kind": "framework", "requirements": ["torch==2.1.2", "torchvision==0.16.2"],
+             "pip_args": ["--index-url", "http://127.0.0.1:9/torch"]},
+            {"kind": "requirement", "requirements": ["aimet-torch==2.0.0"],
+             "pip_args": ["--index-url", "http://127.0.0.1:9/pypi"]},
+        ),
+    )  # fmt: skip
+    ctx = make_ctx(prefix)
+    assert ctx.reinstall_command() == (
+        f"aimetenv install --variant torch-cpu --tag 1.16.2.py37 --venv {prefix} --force "
+        "--source github --mirror 'http://127.0.0.1:9/my mirror' "
+        "--torch-index http://127.0.0.1:9/torch --index-url http://127.0.0.1:9/pypi"
+    )
+    # --recreate only where the Python is wrong; it keeps the sources too.
+    assert ctx.install_command(recreate=True).endswith(
+        f"--venv {prefix} --recreate --source github --mirror 'http://127.0.0.1:9/my mirror' "
+        "--torch-index http://127.0.0.1:9/torch --index-url http://127.0.0.1:9/pypi"
     )

@@ -46,8 +46,11 @@ def test_noise_on_stdout_does_not_hide_the_answer() -> None:
 
 def test_a_crash_or_a_time_out_is_a_problem_not_an_answer() -> None:
     command = Command(argv=("x",), timeout=5)
-    crashed = read_answer(Completed(command, -11, "", "Segmentation fault", 0.1), "B", "E")
+    stdout = "\nB-native /env/torch/_C.so\nnoise\nB-native /env/aimet_torch/_q.so\n"
+    crashed = read_answer(Completed(command, -11, stdout, "Segmentation fault", 0.1), "B", "E")
     assert crashed.document is None
-    assert crashed.problem == "the interpreter was killed by signal 11"
+    assert crashed.problem == "was killed by SIGSEGV (signal 11, a segmentation fault)"
+    assert crashed.signal == 11
+    assert crashed.native_loaded == ("/env/torch/_C.so", "/env/aimet_torch/_q.so")
     late = read_answer(Completed(command, -9, "", "", 5.0, timed_out=True), "B", "E")
     assert late.problem == "did not finish within 5 s"

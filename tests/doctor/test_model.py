@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aimetenv.doctor.model import CheckResult, DoctorReport, Status
+from aimetenv.doctor.model import CheckResult, DoctorReport, Issue, Status, worst_issue
 from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.exit_codes import ExitCode
 
@@ -65,3 +65,13 @@ def test_passed() -> None:
     assert not Status.FAIL.passed
     assert not Status.SKIP.passed
     assert not Status.ERROR.passed
+
+
+def test_up_to_three_problems_are_all_named_on_the_line() -> None:
+    issues = [Issue(Status.WARN, f"problem {n}", "fix it") for n in range(1, 5)]
+    two = worst_issue("x", [Issue(Status.FAIL, "worst", "fix"), *issues[:2]], facts={})
+    assert two.summary == "worst (and 2 more: problem 1; problem 2)"
+    one = worst_issue("x", issues[:2], facts={})
+    assert one.summary == "problem 1 (and 1 more: problem 2)"
+    many = worst_issue("x", issues, facts={})
+    assert many.summary == "problem 1 (and 3 more)"

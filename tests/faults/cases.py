@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Form = Literal["one-line", "pip-failure", "success", "in-process"]
+Form = Literal["one-line", "pip-failure", "success", "in-process", "report"]
 """How the outcome looks on stderr.
 
 ``one-line``: the last line on stderr is the only one that starts with ``aimetenv: error:`` (or
 ``aimetenv: interrupted``); lines before it are the progress a run printed. ``pip-failure``: that
 line, then pip's last lines and ``log: PATH``, each indented by two spaces. ``success``: exit 0
 and no error line. ``in-process``: not a command line; the row's check runs in the test process.
+``report``: a finding of ``doctor``: the line is one line of the report on stdout.
 """
 
 INTERRUPTED = "aimetenv: interrupted; nothing half-written was left behind."
@@ -659,7 +660,85 @@ INTERRUPT_CASES: tuple[Case, ...] = (
     ),
 )
 
-CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + INTERRUPT_CASES
+# -- doctor: faults planted for real, and what the report says about them ----------------
+
+_TOO_OLD = (
+    "fail  interpreter … Python 2.7 is too old: AIMET and aimetenv's checks need Python 3 (3.6 or "
+    "newer; each release names its own)"
+)
+
+DOCTOR_CASES: tuple[Case, ...] = (
+    Case(
+        "doctor-not-an-env",
+        "doctor",
+        "`doctor --venv /etc`: a folder that is no environment",
+        2,
+        "aimetenv: error: /etc is not an environment: it has no bin/python, pyvenv.cfg or "
+        "conda-meta (--venv given). Name a venv or conda environment, or an interpreter with "
+        "--python.",
+        "nothing is run in /etc",
+    ),
+    Case(
+        "doctor-venv-is-interpreter",
+        "doctor",
+        "`doctor --venv ENV/bin/python`: an interpreter given as an environment",
+        2,
+        "aimetenv: error: …/bin/python is a file, not an environment (--venv given). That is an "
+        "interpreter: use --python …/bin/python (or --venv …).",
+        "the suggested `--python` line runs the checks",
+    ),
+    Case(
+        "doctor-python-2-7",
+        "doctor",
+        "`doctor --python` the real pyenv Python 2.7.18",
+        1,
+        _TOO_OLD,
+        "no check claims the interpreter does not run",
+        form="report",
+    ),
+    Case(
+        "doctor-closed-stdout",
+        "doctor",
+        "`doctor` whose reader closed stdout before the report (`doctor | head -1`)",
+        0,
+        "",
+        "the exit code is the checks' verdict, nothing on stderr",
+        form="success",
+    ),
+    Case(
+        "doctor-numpy-abi",
+        "doctor",
+        "an aimet-torch extension compiled against NumPy 1.26 (gcc), then NumPy 2.1.3 installed "
+        "by pip",
+        1,
+        "fail  package-import … was built for NumPy 1.x and NumPy 2.1.3 is installed",
+        "the fix `pip install 'numpy<2'` pasted as printed makes the import work",
+        form="report",
+    ),
+    Case(
+        "doctor-files-gone",
+        "doctor",
+        "pip installs onnxruntime-gpu over onnxruntime, then uninstalls onnxruntime",
+        1,
+        "fail  package-import … onnxruntime-gpu 1.19.2 is installed (its dist-info is there), but "
+        "2 of its 2 files in onnxruntime/ are gone: …",
+        "the fix names `--force-reinstall --no-deps onnxruntime-gpu==1.19.2`",
+        form="report",
+    ),
+    Case(
+        "doctor-deep-crash",
+        "doctor",
+        "`doctor --deep --check quantize` when an extension AIMET loads dereferences a null "
+        "pointer (a real SIGSEGV)",
+        1,
+        "fail  quantize … crashed: the interpreter was killed by SIGSEGV (signal 11, a "
+        "segmentation fault) with torch 2.1.2; the last native module loaded was _C.…",
+        "the other checks still report; the fix points at the requirements check",
+        form="report",
+    ),
+)
+
+CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + INTERRUPT_CASES + DOCTOR_CASES
 
 _BY_ID = {c.id: c for c in CASES}
 
@@ -669,4 +748,4 @@ def case(identifier: str) -> Case:
     return _BY_ID[identifier]
 
 
-__all__ = ["CASES", "INPUT_CASES", "INTERRUPTED", "Case", "Form", "case"]
+__all__ = ["CASES", "DOCTOR_CASES", "INPUT_CASES", "INTERRUPTED", "Case", "Form", "case"]

@@ -35,6 +35,7 @@ GROUPS = (
     ("network", "Hosts and downloads"),
     ("interrupt", "Ctrl-C"),
     ("concurrency", "Two at once"),
+    ("doctor", "What doctor finds"),
 )
 
 
@@ -109,6 +110,8 @@ def render_table(cases: Sequence[Case]) -> str:
                 seen = "the normal output, no error line"
             elif row.form == "in-process":
                 seen = "— (checked inside the test process)"
+            elif row.form == "report":
+                seen = f"{_code(row.line)} in the report on stdout"
             elif row.form == "pip-failure":
                 seen = f"{_code(row.line)}, then pip's last lines and `log: PATH`"
             else:

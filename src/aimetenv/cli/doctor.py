@@ -18,11 +18,12 @@ from aimetenv.cli.options import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from rich.console import Console
 
     from aimetenv.catalog.model import Catalog
-    from aimetenv.doctor.model import CheckResult
+    from aimetenv.doctor.model import CheckResult, DoctorReport
     from aimetenv.render.console import Settings
 
 CheckOpt = Annotated[
@@ -144,8 +145,6 @@ def _run(  # the parsed options, passed on as values
     from aimetenv.errors import UsageError
     from aimetenv.install.inputs import load_user_catalog
     from aimetenv.paths import state_dir
-    from aimetenv.render.doctor import doctor_document, doctor_text
-    from aimetenv.render.jsonout import dumps
     from aimetenv.runner import SubprocessRunner
 
     out, err = consoles
@@ -163,12 +162,8 @@ def _run(  # the parsed options, passed on as values
         current_python=Path(sys.executable),
     )
     own = target.env.own_environment
-    if own and target.prefix is not None and not target.prefix.is_dir():
-        raise UsageError(
-            f"there is no environment at {target.prefix} ({target.reason})",
-            hint="Name an existing environment, or create one with 'aimetenv install'.",
-            code="no-env",
-        )
+    if own and target.prefix is not None:
+        _check_prefix(target.prefix, target.python, target.reason)
     if not own and not target.python.exists():
         raise UsageError(f"--python {target.python}: no such interpreter", code="no-interpreter")
     ctx = DoctorContext(
@@ -195,14 +190,76 @@ def _run(  # the parsed options, passed on as values
             report = run_doctor(ctx, ALL_CHECKS, names=names, on_result=progress)
     else:
         report = run_doctor(ctx, ALL_CHECKS, names=names)
-    if settings.json:
-        out.file.write(dumps(doctor_document(report)))
-    elif not settings.quiet or report.exit_code:
-        header, table, footer = doctor_text(report, verbose=settings.verbose)
-        out.print(header, end="")
-        out.print(table)
-        out.print(footer, end="")
+    _print_report(report, settings, out)
     return int(report.exit_code)
+
+
+def _print_report(report: "DoctorReport", settings: "Settings", out: "Console") -> None:
+    """The report on stdout, as text or JSON; a reader that closed the pipe early is fine."""
+    from aimetenv.render.doctor import doctor_document, doctor_text
+    from aimetenv.render.jsonout import dumps
+
+    try:
+        if settings.json:
+            out.file.write(dumps(doctor_document(report)))
+            out.file.flush()
+        elif not settings.quiet or report.exit_code:
+            header, rows, footer = doctor_text(report, verbose=settings.verbose)
+            out.print(header, end="", soft_wrap=True)
+            for row in rows:
+                out.print(row, soft_wrap=True)
+            out.print(footer, end="", soft_wrap=True)
+    except (BrokenPipeError, SystemExit) as stop:
+        # A reader that has seen enough ('doctor | head -1') closed the pipe; rich turns that
+        # into SystemExit(1). The checks' verdict stands: the exit code is still theirs.
+        if not isinstance(stop, BrokenPipeError) and not isinstance(
+            stop.__context__, BrokenPipeError
+        ):
+            raise
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    """Send what is still buffered for a closed stdout nowhere, so that no exit flush fails."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _check_prefix(prefix: "Path", python: "Path", reason: str) -> None:
+    """A usage error unless ``prefix`` is an environment (or was one: its Python may be gone)."""
+    from aimetenv.errors import UsageError
+
+    if prefix.is_file():
+        hint = "Name the environment's folder, not a file."
+        if prefix.name.startswith("python"):
+            hint = (
+                f"That is an interpreter: use --python {prefix} (or --venv {prefix.parent.parent})."
+            )
+        raise UsageError(
+            f"{prefix} is a file, not an environment ({reason})", hint=hint, code="no-env"
+        )
+    if not prefix.is_dir():
+        raise UsageError(
+            f"there is no environment at {prefix} ({reason})",
+            hint="Name an existing environment, or create one with 'aimetenv install'.",
+            code="no-env",
+        )
+    looks_like_env = (
+        (prefix / "pyvenv.cfg").is_file()
+        or (prefix / "conda-meta").is_dir()
+        or python.exists()
+        or python.is_symlink()
+    )
+    if not looks_like_env:
+        raise UsageError(
+            f"{prefix} is not an environment: it has no bin/python, pyvenv.cfg or conda-meta "
+            f"({reason})",
+            hint="Name a venv or conda environment, or an interpreter with --python.",
+            code="no-env",
+        )
 
 
 def _release_override(

@@ -359,17 +359,29 @@ class DoctorContext:
             f"{command} --write ~/.bashrc for every new shell."
         )
 
-    def install_command(self, *, recreate: bool = False) -> str:
-        """The ``aimetenv install`` line that (re)builds this environment for its release."""
+    def install_command(self, *, recreate: bool = False, force: bool = False) -> str:
+        """The ``aimetenv install`` line that (re)builds this environment for its release.
+
+        ``force`` reinstalls into the environment as it is (a damaged install); ``recreate``
+        rebuilds it with another Python (only when the Python is wrong). Either way the
+        receipt's own sources (``--source``, ``--mirror``, ``--index-url``, ``--torch-index``)
+        are repeated, so the fix installs what was installed before, from where it came.
+        """
+        from aimetenv.doctor.fixes import quoted, receipt_install_options  # noqa: PLC0415  # only for a fix
+
         info = self.release()
-        release = "--variant VARIANT --tag TAG"
+        words = ["aimetenv", "install", "--variant", "VARIANT", "--tag", "TAG"]
         if info is not None:
-            release = f"--variant {info.summary.variant} --tag {info.summary.tag}"
-        if not self.target.env.own_environment:
-            return f"aimetenv install {release}"
-        flags = " ".join(shlex.quote(f) for f in self.target_flags)
-        extra = " --recreate" if recreate else ""
-        return f"aimetenv install {release} {flags}{extra}".replace("  ", " ").rstrip()
+            words[3], words[5] = info.summary.variant, info.summary.tag
+        if self.target.env.own_environment:
+            words += self.target_flags
+            words += ["--recreate"] if recreate else ["--force"] if force else []
+        words += receipt_install_options(self.receipt(), self.catalog())
+        return quoted(words)
+
+    def reinstall_command(self) -> str:
+        """The fix for a damaged install: ``install --force`` with the receipt's own options."""
+        return self.install_command(force=True)
 
     # -- the dynamic loader ----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
+from aimetenv.doctor.causes import attribute, root_cause
 from aimetenv.doctor.model import CheckResult, DoctorReport, Status
 from aimetenv.errors import UsageError
 
@@ -148,7 +149,8 @@ def run_doctor(
     """Select, run and collect: the whole doctor run as one report."""
     start = time.monotonic()
     chosen = select_checks(checks, names, deep=ctx.settings.deep)
-    results = run_checks(chosen, ctx, on_result=on_result)
+    results = attribute(run_checks(chosen, ctx, on_result=on_result))
+    cause = root_cause(results)
     try:
         info, note = ctx.release(), ctx.release_note()
     except Exception as error:  # noqa: BLE001  # the checks that need it already report the crash
@@ -158,6 +160,7 @@ def run_doctor(
         release=None if info is None else info.summary,
         release_note=note or None,
         results=results,
+        root_cause=None if cause is None else cause.check_id,
         titles={c.id: c.title for c in chosen},
         strict=ctx.settings.strict,
         deep=ctx.settings.deep,

@@ -9,6 +9,7 @@ run on Python 3.6 and newer.
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,23 @@ def run():
 """
 
 _QUANTIZE_MAIN = r"""
+import importlib.machinery
+
+_CREATE = importlib.machinery.ExtensionFileLoader.create_module
+
+
+def _create(self, spec):
+    # One line per native module loaded, flushed at once: if native code kills the
+    # interpreter, these lines are what is left to say which modules were in the process.
+    module = _CREATE(self, spec)
+    sys.stdout.write("\n" + BEGIN + "-native " + str(getattr(spec, "origin", "")) + "\n")
+    sys.stdout.flush()
+    return module
+
+
+importlib.machinery.ExtensionFileLoader.create_module = _create
+
+
 def main():
     start = time.time()
     try:
@@ -128,6 +146,78 @@ def main():
         document = failure(error)
     document["seconds"] = round(time.time() - start, 3)
     answer(document)
+
+
+main()
+"""
+
+_DIAGNOSE_IMPORT = r"""
+import importlib, importlib.machinery, os, site
+
+_FAILED = []
+_CREATE = importlib.machinery.ExtensionFileLoader.create_module
+
+
+def _create(self, spec):
+    # Which extension module failed to load: its PyInit (NumPy's import_array(), a missing
+    # symbol) raises without naming the file.
+    try:
+        return _CREATE(self, spec)
+    except BaseException as error:
+        _FAILED.append((getattr(spec, "origin", None) or self.path, str(error)))
+        raise
+
+
+importlib.machinery.ExtensionFileLoader.create_module = _create
+
+
+def main():
+    document = {"ok": True}
+    for name in sys.argv[3:]:
+        try:
+            importlib.import_module(name)
+        except BaseException as error:
+            document = failure(error)
+            document["module"] = name
+            document["missing_name"] = getattr(error, "name", None)
+            document["path"] = getattr(error, "path", None)
+            same = [path for path, text in _FAILED if text == str(error)]
+            document["extension"] = (same or [path for path, _ in _FAILED] or [None])[-1]
+            document["files"] = [
+                frame.filename
+                for frame in traceback.extract_tb(error.__traceback__)
+                if not frame.filename.startswith("<")
+            ]
+            break
+    try:
+        document["user_site"] = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    except Exception:
+        document["user_site"] = None
+    answer(document)
+    os._exit(0)
+
+
+main()
+"""
+
+_LOAD_LIBRARIES = r"""
+import ctypes, importlib, os
+
+
+def main():
+    try:
+        importlib.import_module(sys.argv[3])
+    except BaseException as error:
+        answer(failure(error))
+        os._exit(0)
+    failed = []
+    for path in sys.argv[4:]:
+        try:
+            ctypes.CDLL(path)  # RTLD_NOW: every symbol is bound, as an import binds them
+        except OSError as error:
+            failed.append([path, str(error)])
+    answer({"ok": not failed, "failed": failed})
+    os._exit(0)
 
 
 main()
@@ -148,6 +238,10 @@ class Answer:
     problem: str | None = None
     """Set when there is no document: a time-out, a crash of the interpreter, garbage."""
     output_tail: tuple[str, ...] = field(default=())
+    signal: int | None = None
+    """The signal that killed the interpreter, if one did."""
+    native_loaded: tuple[str, ...] = ()
+    """The native modules the program reported loading, in order (programs that report them)."""
 
     @property
     def ok(self) -> bool:
@@ -158,17 +252,42 @@ class Answer:
 def read_answer(completed: Completed, begin: str, end: str) -> Answer:
     """The JSON document between the cookies, or the reason there is none."""
     tail = tuple(completed.tail(12).splitlines())
+    marker = begin + "-native "
+    native = tuple(
+        line[len(marker) :] for line in completed.stdout.splitlines() if line.startswith(marker)
+    )
     framed = read_framed(completed, begin, end)
     if framed.problem == "timed-out":
         seconds = completed.command.timeout or 0
         return Answer(None, completed, f"did not finish within {seconds:.0f} s", tail)
     if isinstance(framed.data, dict):
-        return Answer(framed.data, completed, None, tail)
+        return Answer(framed.data, completed, None, tail, native_loaded=native)
     if completed.returncode < 0:
-        problem = f"the interpreter was killed by signal {-completed.returncode}"
-    else:
-        problem = f"the interpreter exited with status {completed.returncode} without an answer"
-    return Answer(None, completed, problem, tail)
+        number = -completed.returncode
+        problem = f"was killed by {signal_name(number)}"
+        return Answer(None, completed, problem, tail, signal=number, native_loaded=native)
+    problem = f"ended with exit status {completed.returncode} and no answer"
+    return Answer(None, completed, problem, tail, native_loaded=native)
+
+
+_SIGNAL_WORDS = {
+    "SIGSEGV": "a segmentation fault",
+    "SIGABRT": "an abort",
+    "SIGILL": "an illegal instruction",
+    "SIGBUS": "a bus error",
+    "SIGFPE": "an arithmetic error",
+    "SIGKILL": "killed from outside, often by the out-of-memory killer",
+}
+
+
+def signal_name(number: int) -> str:
+    """``SIGSEGV (signal 11, a segmentation fault)``."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    words = _SIGNAL_WORDS.get(name)
+    return f"{name} (signal {number}, {words})" if words else f"{name} (signal {number})"
 
 
 def run_program(
@@ -184,6 +303,18 @@ def run_program(
     return read_answer(completed, snippet.begin, snippet.end)
 
 
+def diagnose_import(ctx: DoctorContext, packages: tuple[str, ...]) -> Answer:
+    """Import ``packages`` again and say where it failed: the file, the extension, the frames."""
+    program = _PRELUDE + _DIAGNOSE_IMPORT
+    return run_program(ctx, program, *packages, timeout=ctx.settings.import_timeout)
+
+
+def load_libraries(ctx: DoctorContext, module: str, paths: tuple[str, ...]) -> Answer:
+    """Import ``module`` (the framework), then load each shared object in ``paths`` for real."""
+    program = _PRELUDE + _LOAD_LIBRARIES
+    return run_program(ctx, program, module, *paths, timeout=ctx.settings.native_timeout)
+
+
 def quantize(ctx: DoctorContext, framework: str) -> Answer:
     """Run the tiny quantization for ``framework`` (``torch`` or ``onnx``) in the target."""
     return run_program(ctx, QUANTIZE_PROGRAMS[framework], timeout=ctx.settings.deep_timeout)
@@ -192,7 +323,10 @@ def quantize(ctx: DoctorContext, framework: str) -> Answer:
 __all__ = [
     "QUANTIZE_PROGRAMS",
     "Answer",
+    "diagnose_import",
+    "load_libraries",
     "quantize",
     "read_answer",
     "run_program",
+    "signal_name",
 ]

@@ -94,7 +94,7 @@ def worst_issue(
     """
     ordered = sorted(issues, key=lambda i: -SEVERITY[i.status])
     worst = ordered[0]
-    more = f" (and {len(ordered) - 1} more)" if len(ordered) > 1 else ""
+    more = and_more([i.line for i in ordered[1:]])
     return CheckResult(
         check_id,
         worst.status,
@@ -103,6 +103,19 @@ def worst_issue(
         details=(*lead, *(f"{i.status.value}: {i.line}; fix: {i.hint}" for i in ordered)),
         facts=facts,
     )
+
+
+LISTED_PROBLEMS = 3
+"""Up to this many problems, the one line names them all; beyond, it counts the rest."""
+
+
+def and_more(others: list[str]) -> str:
+    """`` (and 1 more: B)`` after the first problem's line; `` (and 5 more)`` for many."""
+    if not others:
+        return ""
+    if len(others) < LISTED_PROBLEMS:
+        return f" (and {len(others)} more: {'; '.join(others)})"
+    return f" (and {len(others)} more)"
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,8 @@ class DoctorReport:
     """Why no release is known, when none is."""
     results: tuple[CheckResult, ...]
     titles: Mapping[str, str]
+    root_cause: str | None = None
+    """The failing check to fix first (``doctor.causes``); None when nothing failed."""
     strict: bool = False
     deep: bool = False
     seconds: float = 0.0
@@ -173,6 +188,7 @@ class DoctorReport:
 
 
 __all__ = [
+    "LISTED_PROBLEMS",
     "SEVERITY",
     "Check",
     "CheckResult",
@@ -181,5 +197,6 @@ __all__ = [
     "Issue",
     "ReleaseSummary",
     "Status",
+    "and_more",
     "worst_issue",
 ]

@@ -72,6 +72,7 @@ def doctor_document(report: DoctorReport) -> dict[str, Any]:
             "source": release.source,
         },
         "release_note": report.release_note,
+        "root_cause": report.root_cause,
         "counts": report.counts(),
         "checks": [result_document(r, report.titles.get(r.check_id)) for r in report.results],
         "seconds": report.seconds,
@@ -89,22 +90,44 @@ def _header(report: DoctorReport) -> Text:
     return Text("\n".join(lines) + "\n")
 
 
-def doctor_table(report: DoctorReport, *, verbose: int = 0) -> Table:
-    """One row per check: status, id, summary; hints under problems; details with -v."""
-    table = Table(box=None, pad_edge=False, show_header=False, expand=False)
-    table.add_column("status", no_wrap=True)
-    table.add_column("check", no_wrap=True)
-    table.add_column("summary")
-    for result in report.results:
-        status = result.status.value
-        text = Text(result.summary)
-        if result.hint and result.status.value in ("warn", "fail", "error"):
-            text.append("\n  fix: " + result.hint, style="italic")
-        if verbose:
-            for line in result.details:
-                text.append("\n    " + line, style="dim")
-        table.add_row(Text(status, style=STYLES[status]), Text(result.check_id), text)
-    return table
+FIX_INDENT = " " * 25
+
+
+def _row(result: CheckResult, width: int, *, verbose: int) -> Text:
+    """One check: status, id and summary on one line; its fix and details on lines of their own.
+
+    A fix is one line that pastes as printed: it is never wrapped, whatever the terminal's
+    width (the caller prints it with ``soft_wrap``, so only the terminal folds it on screen).
+    """
+    status = result.status.value
+    text = Text(f"{status:<6}", style=STYLES[status])
+    text.append(f"{result.check_id:<{width}}{result.summary}")
+    if result.hint and status in ("warn", "fail", "error"):
+        text.append(f"\n{FIX_INDENT}fix: {result.hint}", style="italic")
+    if verbose:
+        for line in result.details:
+            text.append(f"\n{FIX_INDENT}  {line}", style="dim")
+    return text
+
+
+def doctor_rows(report: DoctorReport, *, verbose: int = 0) -> list[Text]:
+    """One block per check, in registry order; hints under problems; details with -v."""
+    width = max((len(r.check_id) for r in report.results), default=0) + 2
+    width = max(width, len(FIX_INDENT) - 6)
+    return [_row(result, width, verbose=verbose) for result in report.results]
+
+
+def _root(report: DoctorReport) -> Text:
+    """The cause to fix first, when one check's failure explains others."""
+    cause = next((r for r in report.results if r.check_id == report.root_cause), None)
+    if cause is None:
+        return Text()
+    caused = [r.check_id for r in report.results if r.facts.get("caused_by") == cause.check_id]
+    also = f" (it also makes {', '.join(caused)} fail)" if caused else ""
+    text = Text(f"start with {cause.check_id}{also}: {cause.summary}\n", style="bold")
+    if cause.hint:
+        text.append(f"  fix: {cause.hint}\n", style="italic")
+    return text
 
 
 def _footer(report: DoctorReport) -> Text:
@@ -112,12 +135,13 @@ def _footer(report: DoctorReport) -> Text:
     parts = [f"{counts[s]} {s}" for s in ("ok", "warn", "fail", "error", "skip") if counts[s]]
     verdict = "healthy" if report.exit_code == 0 else "problems found"
     strict = " (--strict: warnings count)" if report.strict and counts["warn"] else ""
-    return Text(f"\n{verdict}: {', '.join(parts)}{strict} in {report.seconds:.1f} s\n")
+    text = Text(f"\n{verdict}: {', '.join(parts)}{strict} in {report.seconds:.1f} s\n")
+    return text.append_text(_root(report))
 
 
-def doctor_text(report: DoctorReport, *, verbose: int = 0) -> tuple[Text, Table, Text]:
-    """The header, the table and the footer, in order."""
-    return _header(report), doctor_table(report, verbose=verbose), _footer(report)
+def doctor_text(report: DoctorReport, *, verbose: int = 0) -> tuple[Text, list[Text], Text]:
+    """The header, one block per check and the footer, in order; print each with soft_wrap."""
+    return _header(report), doctor_rows(report, verbose=verbose), _footer(report)
 
 
 def checks_table(checks: Sequence[Check]) -> Table:
@@ -151,7 +175,7 @@ __all__ = [
     "checks_document",
     "checks_table",
     "doctor_document",
-    "doctor_table",
+    "doctor_rows",
     "doctor_text",
     "result_document",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.checks.aimet_packages import check_aimet_packages
+from aimetenv.doctor.context import DoctorSettings
 from aimetenv.doctor.model import Status
 from support.doctor_envs import (
     add_distribution,
@@ -75,3 +76,19 @@ def test_release_the_catalog_does_not_know(
     assert "release 9.1.0, which the catalog does not know" in result.summary
     assert result.hint is not None
     assert "aimetenv releases --refresh" in result.hint
+
+
+def test_tag_and_variant_other_than_the_installed_release_warn_with_both(
+    make_ctx: MakeContext, fake_env: Callable[..., Path]
+) -> None:
+    prefix = fake_env()
+    add_distribution(site_packages(prefix), "aimet-onnx", "2.42.0", {"aimet_onnx/__init__.py": ""})
+    ctx = make_ctx(prefix, settings=DoctorSettings(release_override=("2.41.0", "onnx-cpu")))
+    result = check_aimet_packages(ctx)
+    assert result.status is Status.WARN
+    assert result.summary == (
+        "aimet-onnx 2.42.0: checking against 2.41.0 onnx-cpu (--tag/--variant), but the "
+        "installed release is 2.42.0 onnx-cpu"
+    )
+    assert result.hint is not None
+    assert "--tag 2.42.0 --variant onnx-cpu" in result.hint

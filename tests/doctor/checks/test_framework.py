@@ -8,7 +8,12 @@ import pytest
 from aimetenv.doctor.checks.framework import check_framework, same_version, torchvision_pairs
 from aimetenv.doctor.context import DoctorSettings
 from aimetenv.doctor.model import Status
-from support.doctor_envs import add_distribution
+from support.doctor_envs import (
+    TORCH_SYMBOL,
+    add_distribution,
+    framework_build_env,
+    write_test_receipt,
+)
 from support.envs import site_packages
 
 if TYPE_CHECKING:
@@ -122,3 +127,53 @@ def test_same_version(installed: str, pinned: str, same: bool) -> None:
 )
 def test_torchvision_pairs(torch: str, vision: str, pairs: bool | None) -> None:
     assert torchvision_pairs(torch, vision) is pairs
+
+
+@pytest.mark.parametrize(
+    ("loads", "status", "words"),
+    [
+        (False, Status.FAIL, "and AIMET's _C"),
+        (True, Status.WARN, "AIMET's compiled extensions (1) still load with it"),
+    ],
+)
+def test_torch_outside_the_pin_fails_only_when_the_extension_does_not_load(
+    make_ctx: MakeContext, tmp_path: Path, loads: bool, status: Status, words: str
+) -> None:
+    """A real extension linking the torch stand-in's libc10.so is loaded in the target."""
+    prefix = framework_build_env(tmp_path, symbol_in_installed_torch=loads)
+    ctx = make_ctx(prefix, settings=DoctorSettings(release_override=("1.33.0", "torch-cpu")))
+    result = check_framework(ctx)
+    line = next(d for d in result.details if "torch 2.3.0 is installed" in d)
+    assert line.startswith(
+        f"{status.value}: torch 2.3.0 is installed; 1.33.0 was built and tested with 2.1.2+cpu"
+    )
+    assert words in line
+    if not loads:
+        assert f"undefined symbol: {TORCH_SYMBOL}" in line
+    python = prefix / "bin" / "python"
+    assert line.endswith(
+        f"fix: {python} -m pip install -f https://download.pytorch.org/whl/torch_stable.html "
+        "torch==2.1.2+cpu"
+    )
+
+
+def test_the_fix_pairs_torchvision_from_the_table_and_the_receipts_index(
+    make_ctx: MakeContext, fake_env: Callable[..., Path]
+) -> None:
+    prefix = fake_env()
+    site = site_packages(prefix)
+    add_distribution(site, "torch", "2.1.2", {"torch/__init__.py": ""})
+    add_distribution(site, "torchvision", "0.18.0", {"torchvision/__init__.py": ""})
+    index = "http://127.0.0.1:9/whl/cpu"
+    write_test_receipt(
+        prefix, tag="2.42.0", variant="onnx-cpu", python_version="3.11.7", source="pypi",
+        steps=({"kind": "framework", "requirements": ["torch", "torchvision"],
+                "pip_args": ["--index-url", index]},),
+    )  # fmt: skip
+    result = check_framework(make_ctx(prefix))
+    line = next(d for d in result.details if "does not belong to torch" in d)
+    assert line == (
+        "warn: torchvision 0.18.0 does not belong to torch 2.1.2; fix: "
+        f"{prefix / 'bin' / 'python'} -m pip install --index-url {index} torch==2.1.2 "
+        "torchvision==0.16.2"
+    )

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.checks.interpreter import check_interpreter
 from aimetenv.doctor.model import Status
+from support.envs import need_python
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,3 +39,17 @@ def test_an_interpreter_that_is_not_python(make_ctx: MakeContext, tmp_path: Path
     assert "could not report its facts" in result.summary
     assert result.hint is not None
     assert f"{fake} -c pass" in result.hint
+
+
+def test_python_2_7_is_too_old_not_broken(make_ctx: MakeContext) -> None:
+    """The real pyenv Python 2.7: it runs, prints 'Python 2.7.18' on stderr, and is too old."""
+    python27 = need_python("2.7")
+    result = check_interpreter(make_ctx(python=python27, kind="python"))
+    assert result.status is Status.FAIL
+    assert result.summary == (
+        f"interpreter {python27} (a test target): Python 2.7 is too old: AIMET and aimetenv's "
+        "checks need Python 3 (3.6 or newer; each release names its own)"
+    )
+    assert "does not run" not in result.summary
+    assert result.hint is not None
+    assert "create one with the release's Python" in result.hint

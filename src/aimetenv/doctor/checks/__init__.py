@@ -15,6 +15,7 @@ from aimetenv.doctor.checks.pip import PIP
 from aimetenv.doctor.checks.platform_info import PLATFORM
 from aimetenv.doctor.checks.python_version import PYTHON
 from aimetenv.doctor.checks.quantize import QUANTIZE
+from aimetenv.doctor.checks.requirements import REQUIREMENTS
 from aimetenv.doctor.checks.system_packages import SYSTEM_PACKAGES
 
 ALL_CHECKS = (
@@ -24,6 +25,7 @@ ALL_CHECKS = (
     PIP,
     AIMET_PACKAGES,
     AIMET_CONFLICTS,
+    REQUIREMENTS,
     FRAMEWORK,
     NATIVE_LIBS,
     LIBPYMO,

@@ -57,7 +57,7 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
             ID,
             Status.FAIL,
             f"{shown}, but {', '.join(missing)} cannot be found by this interpreter",
-            hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+            hint=f"Reinstall the release: {ctx.reinstall_command()}",
             details=(
                 (
                     "Installing only the small meta wheel (Aimet-...) gives no AIMET package "
@@ -65,6 +65,26 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
                 ),
             ),
             facts=facts,
+        )
+    installed = _installed_release(ctx)
+    if (
+        info.summary.origin == "--tag/--variant"
+        and installed is not None
+        and installed
+        != (
+            info.summary.tag,
+            info.summary.variant,
+        )
+    ):
+        return CheckResult(
+            ID,
+            Status.WARN,
+            f"{shown}: checking against {label} (--tag/--variant), but the installed release "
+            f"is {installed[0]} {installed[1]}",
+            hint=f"Check against what is installed (drop --tag and --variant, or give --tag "
+            f"{installed[0]} --variant {installed[1]}), or install {label}: "
+            f"{ctx.install_command(force=True)}",
+            facts={**facts, "installed_release": f"{installed[0]} {installed[1]}"},
         )
     if receipt is not None and ctx.catalog() is not None:
         catalog = ctx.catalog()
@@ -77,7 +97,7 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
                 f"{shown}: the receipt says {receipt.tag} {receipt.variant} was installed, but "
                 f"the files are {found.tag}",
                 hint="Something changed the environment after aimetenv installed it; reinstall "
-                f"to get back to a known state: {ctx.install_command(recreate=True)}",
+                f"to get back to a known state: {ctx.reinstall_command()}",
                 facts=facts,
             )
     where = {
@@ -91,6 +111,18 @@ def check_aimet_packages(ctx: DoctorContext) -> CheckResult:
         details=(f"evidence: {info.summary.evidence}",),
         facts=facts,
     )
+
+
+def _installed_release(ctx: DoctorContext) -> tuple[str, str] | None:
+    """The release the files (or the receipt) say is installed, whatever --tag names."""
+    receipt = ctx.receipt()
+    if receipt is not None:
+        return receipt.tag, receipt.variant
+    catalog = ctx.catalog()
+    if catalog is None:
+        return None
+    found, _reason = identify(ctx.aimet(), catalog, accelerator_hint=accelerator_hints(ctx.facts))
+    return None if found is None else (found.tag, found.variant)
 
 
 AIMET_PACKAGES = Check(

@@ -3,7 +3,9 @@
 Harmful things seen in AIMET's issue tracker and on real machines: a PYTHONPATH (or the current
 folder) with another copy of an AIMET package that shadows the installed one, the 1.x-style
 PYTHONPATH exports left over for a 2.x install, a folder with an older libstdc++ early on
-LD_LIBRARY_PATH, and folders on either variable that do not exist.
+LD_LIBRARY_PATH, and folders on either variable that do not exist. The same holds for what AIMET
+imports: a numpy earlier on PYTHONPATH than the environment's breaks ``import aimet_onnx`` with
+a SystemError that says nothing about PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from aimetenv.doctor.elf import ElfReadError, newest_versions, version_key
 from aimetenv.doctor.inspect import aimet_package_dirs, module_origin, shared_objects
 from aimetenv.doctor.model import Check, CheckResult, Issue, Status, worst_issue
+from aimetenv.doctor.shadowing import DEPENDENCIES, first_copy, import_name, same_folder
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
@@ -108,6 +111,58 @@ def _shadow_issues(ctx: DoctorContext) -> list[Issue]:
                 _remove_hint(ctx, origin, sys_path),
             )
         )
+    return issues
+
+
+def _dependency_names(ctx: DoctorContext) -> list[str]:
+    """What AIMET imports: the frameworks, numpy, scipy and its declared requirements."""
+    from aimetenv.doctor.checks.requirements import declared_names  # noqa: PLC0415  # avoids a cycle
+
+    names = list(DEPENDENCIES)
+    for distribution in declared_names(ctx):
+        module = import_name(distribution)
+        if module not in names and not module.startswith("aimet"):
+            names.append(module)
+    return names
+
+
+def _dependency_issues(ctx: DoctorContext) -> list[Issue]:
+    """A module AIMET imports that comes from PYTHONPATH, the current folder or another path."""
+    sites = [str(p) for p in ctx.facts.get("site_packages") or []]
+    sys_path = [str(p) for p in ctx.facts.get("sys_path") or []]
+    suffixes = [str(s) for s in ctx.facts.get("ext_suffixes") or []]
+    if not sites or not sys_path:
+        return []
+    issues = []
+    for name in _dependency_names(ctx):
+        first = first_copy(name, sys_path, cwd=ctx.cwd, suffixes=suffixes)
+        if first is None or any(same_folder(first[0], site) for site in sites):
+            continue
+        entry, origin = first
+        source = _entry_source(ctx, entry)
+        if source == "sys.path":
+            continue  # the interpreter's own folders (a system Python's dist-packages)
+        installed = first_copy(name, sites, cwd=ctx.cwd, suffixes=suffixes)
+        if installed is None and source.startswith("the user site"):
+            continue  # pip install --user put it there, for an interpreter without a venv
+        if installed is not None:
+            issues.append(
+                Issue(
+                    Status.FAIL,
+                    f"{name} is imported from {origin} ({source}), not from the environment's "
+                    f"copy in {Path(installed[1]).parent}; AIMET imports {name}",
+                    _remove_hint(ctx, origin, sys_path),
+                )
+            )
+        else:
+            issues.append(
+                Issue(
+                    Status.WARN,
+                    f"{name}, which AIMET imports, comes from {origin} ({source}), not from the "
+                    "environment",
+                    _remove_hint(ctx, origin, sys_path),
+                )
+            )
     return issues
 
 
@@ -233,6 +288,7 @@ def check_environment(ctx: DoctorContext) -> CheckResult:
     issues = (
         _exports_issues(ctx)
         + _shadow_issues(ctx)
+        + _dependency_issues(ctx)
         + _pythonpath_issues(ctx)
         + _library_path_issues(ctx)
     )

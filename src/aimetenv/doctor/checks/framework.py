@@ -8,11 +8,23 @@ all is well (the PyPI torchvision is a CUDA build; the CPU torch comes from anot
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
-from aimetenv.doctor.inspect import dist_version, torch_build, torchvision_build
+from aimetenv.catalog.torchpairs import torchvision_for
+from aimetenv.doctor.elf import ElfReadError
+from aimetenv.doctor.fixes import index_args, pip_install_line
+from aimetenv.doctor.importcause import framework_fix, framework_of_library
+from aimetenv.doctor.inspect import (
+    aimet_package_dirs,
+    dist_version,
+    shared_objects,
+    torch_build,
+    torchvision_build,
+)
+from aimetenv.doctor.loading import load_libraries
 from aimetenv.doctor.model import Check, CheckResult, Issue, Status, worst_issue
 
 if TYPE_CHECKING:
@@ -106,16 +118,58 @@ def _pin_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[Issue]:
         if name not in FRAMEWORK_DISTS or name not in installed:
             continue
         if not same_version(installed[name], pinned):
-            extra = ("-f", TORCH_FIND_LINKS) if "+" in pinned else ()
-            issues.append(
-                Issue(
-                    Status.WARN,
-                    f"{name} {installed[name]} is installed; {info.summary.tag} was built and "
-                    f"tested with {pinned}",
-                    _pip(ctx, f"{name}=={pinned}", *extra),
-                )
-            )
+            issues.append(_outside_pin(ctx, name, installed[name], pinned, info.summary.tag))
     return issues
+
+
+def _outside_pin(ctx: DoctorContext, name: str, version: str, pinned: str, tag: str) -> Issue:
+    """A framework other than the pin: a failure when AIMET's compiled code no longer loads.
+
+    The proof is a real load: the framework is imported in the target, then every AIMET shared
+    object that links the framework's libraries is loaded with every symbol bound.
+    """
+    framework = "torch" if name == "torch" else "tensorflow" if "tensorflow" in name else None
+    fix, pin = framework_fix(ctx, framework) if framework else ("", None)
+    if pin is None:
+        extra = ("-f", TORCH_FIND_LINKS) if "+" in pinned else ()
+        fix = _pip(ctx, f"{name}=={pinned}", *extra)
+    line = f"{name} {version} is installed; {tag} was built and tested with {pinned}"
+    linking = _linking(ctx, framework) if framework else ()
+    if not linking:
+        return Issue(Status.WARN, line, fix)
+    answer = load_libraries(ctx, framework or name, linking)
+    document = answer.document
+    if document is None or document.get("error"):
+        why = answer.problem if document is None else document.get("error")
+        return Issue(Status.WARN, f"{line} (import {framework} fails: {why})", fix)
+    failed = [(str(p), str(e)) for p, e in document.get("failed") or []]
+    if failed:
+        path, error = failed[0]
+        return Issue(
+            Status.FAIL,
+            f"{line}, and AIMET's {Path(path).name}, compiled against it, does not load: {error}",
+            fix,
+        )
+    return Issue(
+        Status.WARN,
+        f"{line}; AIMET's compiled extensions ({len(linking)}) still load with it",
+        fix,
+    )
+
+
+def _linking(ctx: DoctorContext, framework: str) -> tuple[str, ...]:
+    """The AIMET shared objects that link a library of ``framework`` (libc10.so, ...)."""
+    info = ctx.release()
+    folders = aimet_package_dirs(ctx.facts, None if info is None else info.site_packages)
+    found = []
+    for path in shared_objects(folders):
+        try:
+            needed = ctx.elves.get(path).needed
+        except ElfReadError:
+            continue
+        if any(framework_of_library(soname) == framework for soname in needed):
+            found.append(path)
+    return tuple(found)
 
 
 def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[Issue]:
@@ -163,11 +217,26 @@ def _build_issues(ctx: DoctorContext, installed: dict[str, str]) -> list[Issue]:
                 Status.WARN,
                 f"torchvision {installed['torchvision']} does not belong to torch "
                 f"{installed['torch']}",
-                "Install the torchvision release made for this torch (see "
-                "https://github.com/pytorch/vision#installation).",
+                _pair_fix(ctx, installed["torch"]),
             )
         )
     return issues
+
+
+def _pair_fix(ctx: DoctorContext, torch: str) -> str:
+    """The pip line that installs the torchvision made for ``torch``, from the receipt's index."""
+    vision = torchvision_for(torch)
+    if vision is None:
+        return (
+            "Install the torchvision release made for this torch (see "
+            "https://github.com/pytorch/vision#installation)."
+        )
+    args = index_args(ctx.receipt(), "torchvision")
+    if not args and "+" in vision:
+        args = ("-f", TORCH_FIND_LINKS)
+    return pip_install_line(
+        str(ctx.target.python), [f"torch=={torch}", f"torchvision=={vision}"], args
+    )
 
 
 def check_framework(ctx: DoctorContext) -> CheckResult:

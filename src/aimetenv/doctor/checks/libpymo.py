@@ -88,7 +88,7 @@ def _hint_for(ctx: DoctorContext, error: str, foreign: list[str]) -> str:
     if foreign:
         name = Path(foreign[0]).name
         return f"This Python cannot load {name}: {ctx.install_command(recreate=True)}"
-    return f"Reinstall the release: {ctx.install_command(recreate=True)}"
+    return f"Reinstall the release: {ctx.reinstall_command()}"
 
 
 def check_libpymo(ctx: DoctorContext) -> CheckResult:  # one return per verdict

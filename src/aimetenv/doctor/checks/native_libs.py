@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aimetenv.doctor.elf import ElfReadError, newest_versions
 from aimetenv.doctor.inspect import aimet_package_dirs, shared_objects
-from aimetenv.doctor.model import Check, CheckResult, Status
+from aimetenv.doctor.model import Check, CheckResult, Status, and_more
 from aimetenv.doctor.providers import provider_of
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def check_native_libs(ctx: DoctorContext) -> CheckResult:
                 Status.FAIL,
                 f"no shared objects in {', '.join(folders) or 'the AIMET packages'}, but "
                 f"{info.summary.tag} ships {native}",
-                hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+                hint=f"Reinstall the release: {ctx.reinstall_command()}",
             )
         return CheckResult(
             ID, Status.OK, "no shared objects in the AIMET packages (a pure-Python build)"
@@ -235,7 +235,7 @@ def check_native_libs(ctx: DoctorContext) -> CheckResult:
             )
     if missing:
         first = missing[0]
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        more = and_more([m.soname for m in missing[1:]])
         explanation = _explain_missing(ctx, first, folders)
         return CheckResult(
             ID,
@@ -246,7 +246,7 @@ def check_native_libs(ctx: DoctorContext) -> CheckResult:
             facts=facts,
         )
     problem = versions[0]
-    more = f" (and {len(versions) - 1} more)" if len(versions) > 1 else ""
+    more = and_more([f"{p.version} in {p.library}" for p in versions[1:]])
     return CheckResult(
         ID,
         Status.FAIL,

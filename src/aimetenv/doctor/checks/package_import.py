@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aimetenv.doctor.importcause import classify
 from aimetenv.doctor.inspect import module_origin
+from aimetenv.doctor.loading import diagnose_import
 from aimetenv.doctor.model import Check, CheckResult, Status
 from aimetenv.install.plan import SmokeSpec
 from aimetenv.install.smoke import run_smoke
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
+    from aimetenv.doctor.importcause import ImportCause
     from aimetenv.doctor.model import FactValue
     from aimetenv.install.smoke import SmokeResult
 
@@ -79,11 +82,29 @@ def check_package_import(ctx: DoctorContext) -> CheckResult:
             hint=ctx.env_fix_hint(),
             facts={**facts, "fixed_by_exports": True},
         )
-    hint = f"Reinstall the release: {ctx.install_command(recreate=True)}"
+    hint = f"Reinstall the release: {ctx.reinstall_command()}"
     if "torchvision::nms" in first.detail:
         hint = "torch and torchvision are from different builds; the framework check gives the fix."
     elif "both aimet_onnx and aimet_torch" in first.detail:
         hint = "aimet-torch and aimet-onnx are installed together; the aimet-conflicts check gives the fix."
+    else:
+        cause = _cause(ctx, packages, first.detail)
+        if cause is not None:
+            return CheckResult(
+                ID,
+                Status.FAIL,
+                f"import {first.name} fails: {cause.line}",
+                hint=cause.hint,
+                details=(
+                    f"error: {first.detail}",
+                    f"run '{ctx.target.python} -c \"import {first.name}\"' for the traceback",
+                ),
+                facts={
+                    **facts,
+                    "cause": cause.kind,
+                    **({"suspect": cause.suspect} if cause.suspect else {}),
+                },
+            )
     return CheckResult(
         ID,
         Status.FAIL,
@@ -92,6 +113,13 @@ def check_package_import(ctx: DoctorContext) -> CheckResult:
         details=(f"run '{ctx.target.python} -c \"import {first.name}\"' for the traceback",),
         facts=facts,
     )
+
+
+def _cause(ctx: DoctorContext, packages: tuple[str, ...], error: str) -> ImportCause | None:
+    """Import again, this time to see which file failed, and name the cause."""
+    answer = diagnose_import(ctx, packages)
+    diagnosis = answer.document or {}
+    return classify(ctx, diagnosis, error)
 
 
 PACKAGE_IMPORT = Check(

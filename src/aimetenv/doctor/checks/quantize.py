@@ -9,6 +9,8 @@ encodings on one batch, run it, and report the largest absolute difference from 
 from __future__ import annotations
 
 import math
+import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aimetenv.doctor.inspect import dist_version
@@ -17,6 +19,7 @@ from aimetenv.doctor.model import Check, CheckResult, Status
 
 if TYPE_CHECKING:
     from aimetenv.doctor.context import DoctorContext
+    from aimetenv.doctor.loading import Answer
 
 ID = "quantize"
 RELATIVE_TOLERANCE = 0.1
@@ -45,11 +48,13 @@ def check_quantize(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one r
     answer = quantize(ctx, framework)
     document = answer.document
     if document is None:
+        if answer.signal is not None:
+            return _crashed(ctx, framework, answer)
         return CheckResult(
             ID,
             Status.FAIL,
-            f"the tiny {framework} quantization {answer.problem}",
-            hint="Run the package-import check first; a crash here usually follows one there.",
+            f"the interpreter running the tiny {framework} quantization {answer.problem}",
+            hint="Run the package-import check first; a failure here usually follows one there.",
             details=answer.output_tail,
         )
     if not document.get("ok"):
@@ -57,7 +62,7 @@ def check_quantize(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one r
             ID,
             Status.FAIL,
             f"the tiny {framework} quantization fails: {document.get('error')}",
-            hint=f"Reinstall the release: {ctx.install_command(recreate=True)}",
+            hint=f"Reinstall the release: {ctx.reinstall_command()}",
             details=tuple(str(line) for line in document.get("traceback") or ()),
         )
     diff = float(document.get("max_abs_diff", math.nan))
@@ -87,6 +92,43 @@ def check_quantize(ctx: DoctorContext) -> CheckResult:  # noqa: PLR0911  # one r
             facts=facts,
         )
     return CheckResult(ID, Status.OK, f"{framework}: {shown}", facts=facts)
+
+
+_VERSIONS = ("torch", "torchvision", "onnx", "onnxruntime", "onnxruntime-gpu", "numpy",
+             "tensorflow", "tensorflow-cpu", "tensorflow-gpu")  # fmt: skip
+
+
+def _crashed(ctx: DoctorContext, framework: str, answer: Answer) -> CheckResult:
+    """Native code killed the interpreter: the signal, what was loaded, the versions."""
+    versions = [
+        f"{name} {dist_version(ctx.facts, name)}"
+        for name in _VERSIONS
+        if dist_version(ctx.facts, name) is not None
+    ]
+    loaded = answer.native_loaded
+    last = f"; the last native module loaded was {Path(loaded[-1]).name}" if loaded else ""
+    shown = ", ".join(versions) or "no framework installed"
+    flags = " ".join(shlex.quote(f) for f in ctx.target_flags)
+    command = f"aimetenv doctor {flags} --check requirements".replace("  ", " ")
+    return CheckResult(
+        ID,
+        Status.FAIL,
+        f"the tiny {framework} quantization crashed: the interpreter {answer.problem} "
+        f"with {shown}{last}",
+        hint="A crash in native code usually means versions that do not fit each other: the "
+        f"requirements check compares them with what AIMET declares ({command}).",
+        details=(
+            f"versions: {shown}",
+            f"native modules loaded ({len(loaded)}): {', '.join(loaded) or 'none reported'}",
+            *answer.output_tail,
+        ),
+        facts={
+            "framework": framework,
+            "signal": answer.signal,
+            "native_loaded": loaded,
+            "versions": tuple(versions),
+        },
+    )
 
 
 QUANTIZE = Check(
