@@ -13,6 +13,7 @@ from packaging.version import Version
 from aimetenv.catalog.load import load_catalog, merge_overlay, packaged_catalog_text, parse_catalog
 from aimetenv.catalog.model import Release
 from aimetenv.catalog.names import parse_wheel_name
+from aimetenv.catalog.pypisection import MARKER
 from aimetenv.errors import CatalogError
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ def test_pure_python_torch_from_2_30() -> None:
 def test_packaged_yaml_parses_with_the_plain_loader() -> None:
     data = yaml.safe_load(packaged_catalog_text())
     assert data["schema"] == 1
-    assert len(data["releases"]) == len(RELEASES)
+    tags = {r["tag"] for r in data["releases"]} | {r["version"] for r in data["pypi"]["releases"]}
+    assert len(tags) == len(RELEASES)
 
 
 def _broken(old: str, new: str) -> str:
@@ -191,7 +193,21 @@ def _broken(old: str, new: str) -> str:
         ("era: C\n", "era: Z\n", r"\.era: unknown era 'Z'"),
         ("schema: 1\n", "schema: 7\n", r"schema 7 is not supported"),
         ("confidence: verified-asset", "confidence: sure", r"confidence must be one of"),
-        ("requirement: aimet-onnx==2.42.0", "requirement: aimet-onnx", r"expected name==version"),
+        (
+            "sha256: a3e0652e7799ef9c5739a2f01544e93437e03e73f616d7133903d97ef9e15789",
+            "sha256: A3E0",
+            r"pypi release '2\.42\.0'\.aimet-onnx\.files\[0\]\.sha256: expected 64 lowercase",
+        ),
+        (
+            "    size: 85032212\n",
+            "    size: -1\n",
+            r"\.size: expected a positive number of bytes",
+        ),
+        (
+            "          onnx-cpu:\n            torch: cpu-index\n",
+            "          onnx-cpu:\n            torch: rocm\n",
+            r"onnx-cpu\.torch: expected cpu-index",
+        ),
         ("python: ==3.7.*", "python: =3.7", r"not a version specifier"),
         ("      cuda: '11.0'", "      cuda: eleven", r"expected a version like 3.10"),
     ],
@@ -210,9 +226,10 @@ def test_invalid_yaml_is_a_catalog_error() -> None:
 
 def test_duplicate_release_is_refused() -> None:
     text = packaged_catalog_text()
-    block = text[text.index("- tag: 2.42.0") :]
+    block = text[text.index("- tag: 2.42.0") : text.index(MARKER)]
+    doubled = text.replace(MARKER, block + MARKER, 1)
     with pytest.raises(CatalogError, match=r"release '2\.42\.0' is listed twice"):
-        parse_catalog(text + block, "(test)")
+        parse_catalog(doubled, "(test)")
 
 
 def _overlay(tmp_path: Path, text: str) -> Catalog:

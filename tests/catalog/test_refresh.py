@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,9 @@ def digest_of(page: str, tag: str, name: str) -> str | None:
     raise AssertionError(name)
 
 
-def serve_apis(host: ReleaseHost, api_path: str = API) -> None:
+def serve_apis(
+    host: ReleaseHost, api_path: str = API, torch_document: object | None = None
+) -> None:
     page2 = f"{{base}}/{api_path}?per_page=100&page=2"
     host.serve_json(
         api_path,
@@ -54,7 +57,10 @@ def serve_apis(host: ReleaseHost, api_path: str = API) -> None:
         query={"per_page": "100", "page": "2"},
         headers={"Link": f'<{{base}}/{api_path}?per_page=100&page=1>; rel="first"'},
     )
-    host.serve_json("pypi/aimet-torch/json", fixture("pypi-aimet-torch.json"))
+    host.serve_json(
+        "pypi/aimet-torch/json",
+        fixture("pypi-aimet-torch.json") if torch_document is None else torch_document,
+    )
     host.serve_json("pypi/aimet-onnx/json", fixture("pypi-aimet-onnx.json"))
 
 
@@ -107,7 +113,7 @@ def test_reads_every_page_and_both_projects(
 ) -> None:
     result, _catalog = refreshed
     assert result.github_releases == 9
-    assert result.pypi_versions == {"aimet-torch": 4, "aimet-onnx": 3}
+    assert result.pypi_versions == {"aimet-torch": 5, "aimet-onnx": 4}, "yanked ones counted"
     assert [h.query for h in refreshed_host.hits(API)] == ["per_page=100", "per_page=100&page=2"]
 
 
@@ -211,7 +217,12 @@ def test_new_release_is_added_with_the_newest_era(
     )
     assert dict(pypi.replace) == {"onnxruntime": "onnxruntime-gpu"}
     plan = resolver.resolve(catalog, "torch-cpu", "2.43.0", resolver.Target())
-    assert plan.requirements == ("aimet-torch==2.43.0",)
+    (wheel,) = plan.wheels
+    torch_files = fixture("pypi-aimet-torch.json")["releases"]["2.43.0"]
+    (published,) = [f for f in torch_files if f["filename"] == wheel.filename]
+    assert (wheel.url, wheel.sha256) == (published["url"], published["digests"]["sha256"]), (
+        "the PyPI file of a release the packaged catalog does not know is installable and checked"
+    )
 
 
 def test_pypi_only_release_and_yanked_files(
@@ -240,29 +251,81 @@ def test_refresh_is_idempotent(tmp_path: Path, host: ReleaseHost) -> None:
     assert first.startswith("# The aimetenv catalog overlay")
 
 
-def test_network_failure_leaves_the_old_overlay(tmp_path: Path, host: ReleaseHost) -> None:
+def test_pypi_down_github_still_read_and_the_last_pypi_answer_kept(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
     serve_apis(host)
     overlay = tmp_path / "overlay.yaml"
-    overlay.write_text("schema: 1\nreleases: []\n")
+    run(host, overlay)
+    assert load_catalog(overlay).get("2.44.0") is not None, "PyPI-only, from the first refresh"
     host.fail("pypi/aimet-onnx/json", times=None, status=503)
-    with pytest.raises(NetworkError) as caught:
-        run(host, overlay, retries=1)
-    assert caught.value.exit_code == ExitCode.NETWORK
-    assert caught.value.code == "http-503"
-    assert overlay.read_text() == "schema: 1\nreleases: []\n"
-    assert [h.status for h in host.hits("pypi/aimet-onnx/json")] == [503, 503]
+    result = run(host, overlay, retries=1)
+    (line,) = result.sources_skipped
+    assert line.startswith("PyPI: ")
+    assert f"{host.url('pypi/aimet-onnx/json')} answered 503" in line
+    assert line.endswith("(its last answer was kept)")
+    assert result.github_releases == 9
+    assert "2.42.0 onnx-cpu" in result.verified
+    assert load_catalog(overlay).get("2.44.0") is not None, "the last PyPI answer stays"
+    assert [h.status for h in host.hits("pypi/aimet-onnx/json")] == [200, 503, 503]
 
 
-def test_rate_limit_is_named(tmp_path: Path, host: ReleaseHost) -> None:
+def test_github_rate_limited_pypi_still_read(tmp_path: Path, host: ReleaseHost) -> None:
     serve_apis(host)
     host.fail(API, times=None, status=403,
               headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1798761600"})  # fmt: skip
-    with pytest.raises(NetworkError) as caught:
-        run(host, tmp_path / "overlay.yaml")
-    assert caught.value.code == "rate-limited"
-    assert "until 00:00 UTC" in caught.value.message
+    result = run(host, tmp_path / "overlay.yaml")
+    (line,) = result.sources_skipped
+    assert line.startswith("GitHub: the GitHub API rate limit is used up until 00:00 UTC")
     assert len(host.hits(API)) == 1, "a used-up rate limit is not retried"
-    assert not (tmp_path / "overlay.yaml").exists()
+    catalog = load_catalog(tmp_path / "overlay.yaml")
+    release = catalog.get("2.44.0")
+    assert release is not None
+    assert release.hosting == ("pypi",)
+    assert result.verified == ()
+
+
+def test_a_github_that_never_answers_is_given_up_after_the_timeout(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    serve_apis(host)
+    silent = socket.socket()  # a real host that takes the connection and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        result = refresh.refresh(
+            catalog=load_catalog(),
+            overlay=tmp_path / "overlay.yaml",
+            github_api=f"http://127.0.0.1:{port}/{API}",
+            pypi_url=host.url("pypi"),
+            client=HttpClient(retries=0, backoff=0.0, timeout=0.2, allow_http=True),
+            today=TODAY,
+        )
+    finally:
+        silent.close()
+    assert [s.split(":", 1)[0] for s in result.sources_skipped] == ["GitHub"]
+    assert result.pypi_files > 0
+
+
+def test_a_malformed_pypi_answer_skips_pypi_only(tmp_path: Path, host: ReleaseHost) -> None:
+    serve_apis(host, torch_document={"info": {}, "releases": ["not", "a", "mapping"]})
+    result = run(host, tmp_path / "overlay.yaml")
+    (line,) = result.sources_skipped
+    assert line.startswith(f"PyPI: {host.url('pypi/aimet-torch/json')} is not a PyPI JSON API")
+    assert result.github_releases == 9
+
+
+def test_both_down_is_exit_3_and_leaves_the_old_overlay(tmp_path: Path, host: ReleaseHost) -> None:
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("schema: 1\nreleases: []\n")
+    host.gone(API, status=403)
+    host.gone("pypi/aimet-torch/json", status=403)
+    with pytest.raises(NetworkError) as caught:
+        run(host, overlay)
+    assert caught.value.exit_code == ExitCode.NETWORK
+    assert caught.value.code == "http-403"
+    assert overlay.read_text() == "schema: 1\nreleases: []\n"
 
 
 def test_unknown_api_is_a_404_with_the_url(tmp_path: Path, host: ReleaseHost) -> None:
@@ -277,7 +340,7 @@ def test_a_project_pypi_does_not_know_is_skipped(tmp_path: Path, host: ReleaseHo
     host.gone("pypi/aimet-onnx/json")
     result = run(host, tmp_path / "overlay.yaml")
     assert f"aimet-onnx: not on {host.url('pypi')}" in result.skipped
-    assert result.pypi_versions == {"aimet-torch": 4}
+    assert result.pypi_versions == {"aimet-torch": 5, "aimet-onnx": 0}
     assert (tmp_path / "overlay.yaml").exists()
 
 

@@ -79,10 +79,25 @@ def test_urls_come_from_the_environment(apis: ReleaseHost, monkeypatch: pytest.M
     assert json.loads(result.stdout)["github_api"] == apis.url(API)
 
 
-def test_network_failure_is_exit_3_and_keeps_the_old_overlay(apis: ReleaseHost) -> None:
+def test_one_source_down_is_one_line_and_exit_0(apis: ReleaseHost) -> None:
+    apis.gone("pypi/aimet-torch/json", status=403)  # not retried, so the test does not wait
+    result = RUNNER.invoke(app, refresh_args(apis))
+    assert result.exit_code == 0, result.stderr
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
+    assert skipped == [
+        (
+            f"skipped PyPI: {apis.url('pypi/aimet-torch/json')} answered 403 Forbidden "
+            "(its last answer was kept)"
+        )
+    ]
+    assert "read 9 releases from" in result.stdout
+
+
+def test_every_source_down_is_exit_3_and_keeps_the_old_overlay(apis: ReleaseHost) -> None:
     assert RUNNER.invoke(app, refresh_args(apis)).exit_code == 0
     before = overlay_path().read_text()
-    apis.gone("pypi/aimet-torch/json", status=403)  # not retried, so the test does not wait
+    apis.gone("pypi/aimet-torch/json", status=403)
+    apis.gone(API, status=403)
     result = RUNNER.invoke(app, refresh_args(apis))
     assert result.exit_code == 3
     lines = result.stderr.strip().splitlines()

@@ -40,13 +40,19 @@ def test_json_names_the_three_legacy_wheels_in_order_with_urls() -> None:
     assert document["pip_bound"] == "<24.1"
 
 
-def test_json_names_the_pypi_requirement() -> None:
+def test_json_names_the_pypi_file_url_and_sha256() -> None:
     code, out, _err = invoke("resolve", "--variant", "onnx-cpu", "--tag", "2.42.0", "--json")
     assert code == 0
     document = json.loads(out)
-    assert document["requirements"] == ["aimet-onnx==2.42.0"]
-    assert document["wheels"] == []
-    assert document["source"] == "pypi"
+    assert document["requirements"] == []
+    (wheel,) = document["wheels"]
+    assert wheel["filename"] == "aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl"
+    assert wheel["sha256"] == "a3e0652e7799ef9c5739a2f01544e93437e03e73f616d7133903d97ef9e15789"
+    assert wheel["url"] == (
+        "https://files.pythonhosted.org/packages/37/0f/a8cc5eed0a1f81153ef8c925abda2a3e1cad6672"
+        "35b9c389d4bbc9aa697d/aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl"
+    )
+    assert (document["source"], wheel["confidence"]) == ("pypi", "verified-pypi")
 
 
 def test_human_plan_lists_steps_and_exports() -> None:
@@ -141,7 +147,7 @@ def test_bad_input_with_json_prints_the_error_document() -> None:
 
 def test_http_mirror_allowed_with_flag() -> None:
     code, out, _err = invoke(
-        "resolve", "--variant", "onnx-cpu", "--tag", "2.9.0", "--json",
+        "resolve", "--variant", "onnx-cpu", "--tag", "2.9.0", "--json", "--source", "github",
         "--mirror", "http://mirror.example", "--allow-http",
     )  # fmt: skip
     assert code == 0

@@ -54,7 +54,10 @@ def test_the_env_holds_what_the_plan_asked_for(onnx_env: Path) -> None:
     data = json.loads((onnx_env / "etc/aimetenv/receipt.json").read_text())
     assert (data["tag"], data["variant"], data["source"]) == ("2.42.0", "onnx-cpu", "pypi")
     assert data["python_version"].startswith("3.11.")
-    assert data["requirements"] == ["aimet-onnx==2.42.0"]
+    (aimet,) = data["files"]  # fetched by aimetenv from PyPI and checked against the catalog
+    assert aimet["filename"] == "aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl"
+    assert aimet["sha256"] == "a3e0652e7799ef9c5739a2f01544e93437e03e73f616d7133903d97ef9e15789"
+    assert aimet["size"] == 85032212
     smoke = data["extras"]["smoke_result"]
     assert smoke["ok"] is True
     assert smoke["native_file"].endswith("aimet_onnx/common/_libpymo.abi3.so")

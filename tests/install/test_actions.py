@@ -159,12 +159,17 @@ def test_the_installer_keeps_its_own_compiling(target: EnvTarget, installer: Ins
     assert all("--no-compile" not in argv for argv in pips)
 
 
-def test_modern_plan_has_no_downloads_and_torch_comes_from_one_index() -> None:
+def test_modern_plan_downloads_the_pypi_file_and_torch_comes_from_one_index() -> None:
     actions = install_actions(
         modern_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path
     )
-    assert [a.kind for a in actions] == ["create-env", "pip", "pip", "compile", "smoke"]
-    framework = actions[1].argv
+    kinds = ["download", "create-env", "pip", "pip", "compile", "smoke"]
+    assert [a.kind for a in actions] == kinds, "no HEAD check: PyPI lists the file"
+    name = "aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl"
+    assert actions[0].url is not None
+    assert actions[0].url.endswith("/" + name)
+    assert actions[3].argv[-1].endswith("/" + name), "pip installs the checked file"
+    framework = actions[2].argv
     assert framework[6:8] == ("torch", "torchvision")
     assert framework[-2:] == ("--index-url", "https://download.pytorch.org/whl/cpu")
     assert "aimet_onnx.common._libpymo" in actions[-1].description

@@ -45,8 +45,12 @@ def test_every_catalog_entry_resolves(tag: str, variant: str, kind: str) -> None
             assert "+" not in wheel.url
         assert plan.requirements == ()
     else:
-        assert plan.requirements[0] == source.requirement
-        assert plan.wheels == ()
+        (wheel,) = plan.wheels
+        assert wheel.filename in {f.filename for f in source.files}
+        assert wheel.sha256 == source.sha256[wheel.filename]
+        assert wheel.url.endswith("/" + wheel.filename)
+        assert not wheel.check_exists, "PyPI lists the file: no HEAD needed"
+        assert source.requirement not in plan.requirements
     if plan.python_specifier:
         assert Version(plan.python_for_new_env + ".0") in SpecifierSet(plan.python_specifier)
     assert plan.target.python_xy == plan.python_for_new_env
@@ -82,7 +86,12 @@ def test_headline_legacy_release() -> None:
 def test_headline_pypi_release() -> None:
     plan = _plan("onnx-cpu", "2.42.0")
     assert plan.source == "pypi"
-    assert plan.requirements == ("aimet-onnx==2.42.0",)
+    (wheel,) = plan.wheels
+    assert (wheel.filename, wheel.sha256) == (
+        "aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl",
+        "a3e0652e7799ef9c5739a2f01544e93437e03e73f616d7133903d97ef9e15789",
+    )
+    assert wheel.url.startswith("https://files.pythonhosted.org/packages/")
     framework = plan.steps[0]
     assert framework.kind == "framework"
     assert framework.requirements == ("torch", "torchvision")
@@ -160,10 +169,39 @@ def test_index_and_torch_index_options() -> None:
 def test_onnx_gpu_from_pypi_swaps_onnxruntime() -> None:
     kinds = [(s.kind, s.requirements) for s in _plan("onnx-gpu", "2.42.0").steps]
     assert kinds == [
-        ("requirement", ("aimet-onnx==2.42.0",)),
+        ("wheel", ()),
         ("uninstall", ("onnxruntime",)),
         ("requirement", ("onnxruntime-gpu",)),
     ]
+
+
+def test_a_pypi_mirror_keeps_the_requirement_and_says_what_is_checked() -> None:
+    plan = _plan("onnx-cpu", "2.42.0", index_url="https://pypi.example/simple/")
+    assert plan.wheels == ()
+    assert plan.requirements == ("aimet-onnx==2.42.0",)
+    assert plan.notes == (
+        (
+            "pip takes aimet-onnx==2.42.0 from https://pypi.example/simple/; aimetenv checks the "
+            "sha256 of PyPI's own files only"
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("tag", "python", "expected"),
+    [
+        ("2.0.0", (3, 10), "aimet_torch-2.0.0-cp310-none-any.whl"),
+        ("2.1.0", (3, 10), "aimet_torch-2.1.0-cp310-cp310-manylinux_2_34_x86_64.whl"),
+        ("1.33.0", (3, 8), "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl"),
+        ("1.33.0", (3, 10), "aimet_torch-1.33.0-cp310-cp310-manylinux_2_34_x86_64.whl"),
+    ],
+)
+def test_the_pypi_file_is_the_one_pip_would_pick(
+    tag: str, python: tuple[int, int], expected: str
+) -> None:
+    plan = resolve(CATALOG, "torch-gpu", tag, Target(python=python, glibc=(2, 36)),
+                   Options(source="pypi"))  # fmt: skip
+    assert [w.filename for w in plan.wheels] == [expected]
 
 
 def test_python_mismatch_says_what_is_needed() -> None:

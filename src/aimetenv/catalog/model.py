@@ -29,6 +29,28 @@ class WheelFile:
 
 
 @dataclass(frozen=True)
+class PublishedFile:
+    """One file of a PyPI release, as PyPI's JSON API lists it (``scripts/pypi-catalog``)."""
+
+    filename: str
+    url: str
+    size: int
+    sha256: str
+    requires_python: str | None
+    uploaded: str
+    """When PyPI received the file, ISO 8601 in UTC."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A version on PyPI that is not an installable AIMET release, and why."""
+
+    project: str
+    version: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a variant's files come from: the release host (github) or PyPI."""
 
@@ -52,6 +74,11 @@ class Source:
     note: str | None = None
     sha256: Mapping[str, str] = field(default_factory=dict)
     """Known digests by file name (from ``releases --refresh``)."""
+    files: tuple[PublishedFile, ...] = ()
+    """A PyPI source's files with their URLs and digests; install fetches and checks the one
+    that fits the target. Empty for a source that names only a requirement."""
+    python_reason: str | None = None
+    """Why ``python`` is stricter than the Requires-Python the files declare."""
 
     @property
     def verified(self) -> bool:
@@ -163,12 +190,21 @@ class Catalog:
     non_releases: Mapping[str, str]
     releases: tuple[Release, ...]
     overlay_path: str | None = None
+    refused: tuple[Refusal, ...] = ()
+    """Versions on PyPI that are not installable releases (yanked, placeholders)."""
 
     def get(self, tag: str) -> Release | None:
         """The release with exactly this tag."""
         for release in self.releases:
             if release.tag == tag:
                 return release
+        return None
+
+    def refusal(self, version: str) -> Refusal | None:
+        """The first refusal of this version on PyPI, if there is one."""
+        for item in self.refused:
+            if item.version == version:
+                return item
         return None
 
     def libpymo_rule(self, version: Version, framework: str) -> LibpymoRule | None:
@@ -182,9 +218,19 @@ class Catalog:
         """The export rule of this release (``catalog.exportrules``; there always is one)."""
         return export_rule((version.major, version.minor, version.micro))
 
-    def replace_releases(self, releases: tuple[Release, ...], overlay_path: str) -> Catalog:
+    def replace_releases(
+        self,
+        releases: tuple[Release, ...],
+        overlay_path: str,
+        refused: tuple[Refusal, ...] | None = None,
+    ) -> Catalog:
         """A copy with another release list (after merging the user overlay)."""
-        return dataclasses.replace(self, releases=releases, overlay_path=overlay_path)
+        return dataclasses.replace(
+            self,
+            releases=releases,
+            overlay_path=overlay_path,
+            refused=self.refused if refused is None else refused,
+        )
 
 
 __all__ = [
@@ -193,6 +239,8 @@ __all__ = [
     "Era",
     "Hosts",
     "LibpymoRule",
+    "PublishedFile",
+    "Refusal",
     "Release",
     "Source",
     "SourceKind",

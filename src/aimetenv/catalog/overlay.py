@@ -6,8 +6,9 @@
   not). Other fields of the variant stay as packaged.
 - A release newer than every packaged one is added whole. It takes the era and the rules of the
   newest packaged release (its template): each of the template's variants is looked for among
-  the new release's assets (the template's file name with the new version) and on PyPI (the
-  template's project at the new version, yanked files ignored).
+  the new release's assets (the template's file name with the new version).
+- What PyPI serves (new versions, files, sha256 digests, yanks, dates) is the overlay's ``pypi:``
+  section, built by ``catalog.pypisection`` like the packaged one.
 
 Matching asset names uses the same knowledge as the catalog: legacy ``<Pkg>-<token>_<tag>-...``,
 ``aimet_<fw>-<token>_<tag>-...``, ``aimet_<token>-<tag>-...``, ``aimet_<fw>-<ver>.<cuXYZ|cpu>-...``,
@@ -21,13 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aimetenv.catalog.names import classify, classify_tags, is_release_tag, tag_version
+from aimetenv.catalog.names import classify, is_release_tag, tag_version
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Sequence
 
     from aimetenv.catalog.model import Catalog, Release, Source, Variant
-    from aimetenv.catalog.releaseapi import Asset, GithubRelease, PypiFile
+    from aimetenv.catalog.releaseapi import Asset, GithubRelease
 
 
 # matching
@@ -166,34 +167,10 @@ def _with_cpu(filename: str, version: str) -> str:
     return filename.replace(f"-{version}-", f"-{version}+cpu-", 1)
 
 
-def _pypi_tags(files: Iterable[PypiFile]) -> list[str]:
-    tags: list[str] = []
-    for item in files:
-        found = classify_tags(item.filename) if item.filename.endswith(".whl") else None
-        if found is not None and found not in tags:
-            tags.append(found)
-    return tags
-
-
-def _glibc_of(tags: Sequence[str], fallback: str | None) -> str | None:
-    floors = []
-    for tag in tags:
-        for platform in tag.rsplit("-", 1)[-1].split("."):
-            found = re.match(r"^manylinux_(\d+)_(\d+)_", platform)
-            if found:
-                floors.append((int(found.group(1)), int(found.group(2))))
-    if floors:
-        major, minor = min(floors)
-        return f"{major}.{minor}"
-    if tags and all(t.endswith("-any") for t in tags):
-        return None
-    return fallback
-
-
 def _new_github(
-    template: Release, variant: Variant, remote: GithubRelease | None, tag: str, date: str
+    template: Release, variant: Variant, remote: GithubRelease, tag: str, date: str
 ) -> tuple[dict[str, Any], list[Asset]] | None:
-    if remote is None or variant.github is None:
+    if variant.github is None:
         return None
     wanted = [_renamed(w.filename, template.tag, tag) for w in variant.github.wheels]
     found = None
@@ -209,46 +186,11 @@ def _new_github(
     return data, found
 
 
-def _new_pypi(
-    variant: Variant, pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]], tag: str, base: str,
-    date: str,
-) -> dict[str, Any] | None:  # fmt: skip
-    source = variant.pypi
-    if source is None or source.requirement is None:
-        return None
-    project = source.requirement.split("==", 1)[0]
-    files = pypi.get(project, {}).get(tag)
-    if not files:
-        return None
-    tags = _pypi_tags(files)
-    if not tags:
-        return None
-    requires = next((f.requires_python for f in files if f.requires_python), None)
-    data: dict[str, Any] = {
-        "requirement": f"{project}=={tag}",
-        "wheel_tags": tags,
-        "python": requires or source.python,
-        "python_default": source.python_default,
-        "glibc": _glibc_of(tags, source.glibc),
-    }
-    if source.torch:
-        data["torch"] = source.torch
-    if source.replace:
-        data["replace"] = dict(source.replace)
-    if source.pins:
-        data["pins"] = dict(source.pins)
-    data["confidence"] = "verified-pypi"
-    data["evidence"] = f"PYPI {base.rstrip('/')}/{project}/json (refreshed {date})"
-    return data
-
-
 def _new_release(  # the inputs of one new entry
     template: Release,
     *,
     tag: str,
-    remote: GithubRelease | None,
-    pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]],
-    pypi_base: str,
+    remote: GithubRelease,
     date: str,
     tally: _Tally,
 ) -> dict[str, Any] | None:
@@ -261,9 +203,6 @@ def _new_release(  # the inputs of one new entry
         if github is not None:
             entry["github"] = github[0]
             tally.digests += sum(1 for a in github[1] if a.sha256)
-        pypi_source = _new_pypi(variant, pypi, tag, pypi_base, date)
-        if pypi_source is not None:
-            entry["pypi"] = pypi_source
         if entry:
             if variant.cuda:
                 entry["cuda"] = variant.cuda
@@ -273,21 +212,15 @@ def _new_release(  # the inputs of one new entry
     if not variants:
         tally.skipped.append(f"{tag}: no file matches the files of {template.tag}'s variants")
         return None
-    hosting = [k for k in ("github", "pypi") if any(k in v for v in variants.values())]
-    prefer = template.prefer if template.prefer in hosting else hosting[0]
-    uploaded = sorted(
-        f.uploaded for project in pypi.values() for f in project.get(tag, ()) if f.uploaded
-    )
-    date_of_release = (remote.published if remote else None) or (uploaded[0] if uploaded else None)
     tally.added.append(tag)
     return {
         "tag": tag,
-        "date": date_of_release,
+        "date": remote.published,
         "era": template.era,
-        "hosting": hosting,
-        "prefer": prefer,
+        "hosting": ["github"],
+        "prefer": template.prefer,
         "python_default": template.python_default,
-        "confidence": "verified-asset" if "github" in hosting else "verified-pypi",
+        "confidence": "verified-asset",
         "evidence": f"added by 'aimetenv releases --refresh' on {date}; rules of era "
         f"{template.era} (as {template.tag})",
         "variants": variants,
@@ -307,15 +240,10 @@ def _usable(releases: Sequence[GithubRelease], tally: _Tally) -> dict[str, Githu
     return usable
 
 
-def build_overlay(  # the inputs of the overlay, all read before anything is written
-    catalog: Catalog,
-    releases: Sequence[GithubRelease],
-    pypi: Mapping[str, Mapping[str, tuple[PypiFile, ...]]],
-    *,
-    pypi_base: str,
-    date: str,
+def build_overlay(
+    catalog: Catalog, releases: Sequence[GithubRelease], *, date: str
 ) -> tuple[dict[str, Any], _Tally]:
-    """The overlay document for the packaged ``catalog`` and what the APIs said."""
+    """The overlay releases for the packaged ``catalog`` and what the GitHub releases API said."""
     tally = _Tally()
     known = {r.tag: r for r in catalog.releases}
     template = catalog.releases[-1]
@@ -326,23 +254,20 @@ def build_overlay(  # the inputs of the overlay, all read before anything is wri
             entry = _known_release(known[tag], remote, date, tally)
             if entry is not None:
                 entries.append(entry)
-    candidates = set(remote_by_tag) | {v for files in pypi.values() for v in files}
     new_tags = []
-    for tag in sorted(candidates):
+    for tag in sorted(remote_by_tag):
         version = tag_version(tag)
         if tag in known or version is None or not is_release_tag(tag):
             continue
         if version > template.version:
             new_tags.append(tag)
-        elif tag in remote_by_tag:
+        else:
             tally.skipped.append(f"{tag}: older than {template.tag} and not in the catalog")
     for tag in sorted(new_tags, key=lambda t: tag_version(t) or template.version):
         entry = _new_release(
             template,
             tag=tag,
-            remote=remote_by_tag.get(tag),
-            pypi=pypi,
-            pypi_base=pypi_base,
+            remote=remote_by_tag[tag],
             date=date,
             tally=tally,
         )

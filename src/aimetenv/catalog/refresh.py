@@ -3,8 +3,14 @@
 ``releases --refresh`` reads the GitHub releases API of quic/aimet and the PyPI JSON API of
 aimet-torch and aimet-onnx (``catalog.releaseapi``) and writes a user-level overlay
 (``paths.overlay_path()``, YAML schema 1, merged by ``catalog.load.merge_overlay``) on top of
-the packaged catalog; ``catalog.overlay`` decides what goes into it. Nothing is written unless
-every request succeeded and the new overlay merges cleanly; ``--reset`` deletes the overlay.
+the packaged catalog: ``catalog.overlay`` decides what GitHub's answer adds, and
+``catalog.pypisection`` turns PyPI's answer into the overlay's ``pypi:`` section (every file,
+sha256, yank and date, for the releases the catalog knows and for new ones).
+
+Each source is read on its own: when one does not answer (or answers nonsense), the other is
+still used, the overlay keeps what the silent source said last time, and the result names the
+skipped source. Only when no source answered does refresh fail (``NetworkError``, exit 3), and
+then the old overlay is left as it was. ``--reset`` deletes the overlay.
 """
 
 from __future__ import annotations
@@ -14,16 +20,15 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aimetenv.catalog.overlay import build_overlay
+from aimetenv.catalog.pypisection import PROJECTS, build_section, read_pypi
 from aimetenv.catalog.releaseapi import (
     DEFAULT_GITHUB_API,
     DEFAULT_PYPI_JSON,
-    PYPI_PROJECTS,
-    PypiFile,
+    GithubRelease,
     fetch_github,
-    fetch_pypi,
 )
-from aimetenv.errors import FileError
-from aimetenv.fetch.http import HttpClient
+from aimetenv.errors import FileError, NetworkError
+from aimetenv.fetch.http import HttpClient, default_timeout
 from aimetenv.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
@@ -49,6 +54,11 @@ class RefreshResult:
     added: tuple[str, ...]
     digests: int
     skipped: tuple[str, ...]
+    sources_skipped: tuple[str, ...] = ()
+    """One line per source that did not answer: ``GitHub: <why>``; its last answer was kept."""
+    pypi_files: int = 0
+    """The PyPI files (each with its sha256) the overlay's ``pypi:`` section lists."""
+    refused: int = 0
 
     @property
     def verified_tags(self) -> tuple[str, ...]:
@@ -64,12 +74,26 @@ class RefreshResult:
             "date": self.date,
             "github_releases": self.github_releases,
             "pypi_versions": dict(self.pypi_versions),
+            "pypi_files": self.pypi_files,
+            "refused": self.refused,
             "verified": list(self.verified),
             "unmatched": list(self.unmatched),
             "added": list(self.added),
             "digests": self.digests,
             "skipped": list(self.skipped),
+            "sources_skipped": list(self.sources_skipped),
         }
+
+
+def _old_overlay(overlay: Path) -> Mapping[str, Any]:
+    """The overlay written last time, or nothing when there is none or it does not parse."""
+    import yaml  # noqa: PLC0415  # only when refreshing
+
+    try:
+        data = yaml.safe_load(overlay.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def refresh(  # one keyword per input
@@ -81,50 +105,87 @@ def refresh(  # one keyword per input
     client: HttpClient | None = None,
     today: str | None = None,
 ) -> RefreshResult:
-    """Read the APIs, build the overlay for the packaged ``catalog`` and write it atomically.
+    """Read both APIs, build the overlay for the packaged ``catalog`` and write it atomically.
 
-    ``catalog`` must be the packaged catalog (the overlay is rebuilt from scratch each time).
-    Any network failure raises ``NetworkError`` (exit 3) before the old overlay is touched.
+    ``catalog`` must be the packaged catalog (the overlay is rebuilt each time). A source that
+    fails is skipped and named in ``sources_skipped``; when both fail, the first failure is
+    raised (``NetworkError``, exit 3) before the old overlay is touched.
     """
     import yaml  # noqa: PLC0415  # only when writing
 
     from aimetenv.catalog.load import merge_overlay  # noqa: PLC0415  # the YAML loader only when an overlay is written
 
-    http = client or HttpClient()
+    http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
+    failures: list[tuple[str, NetworkError]] = []
+    releases: list[GithubRelease] | None = None
+    pypi: tuple[Any, Any] | None = None
     try:
-        releases = fetch_github(http, github_api)
-        pypi: dict[str, dict[str, tuple[PypiFile, ...]]] = {}
-        skipped: list[str] = []
-        for project in PYPI_PROJECTS:
-            found = fetch_pypi(http, pypi_url, project)
-            if found is None:
-                skipped.append(f"{project}: not on {pypi_url}")
-                continue
-            pypi[project] = found
+        try:
+            releases = fetch_github(http, github_api)
+        except NetworkError as error:
+            failures.append(("GitHub", error))
+        try:
+            pypi = read_pypi(http, pypi_url)
+        except NetworkError as error:
+            failures.append(("PyPI", error))
     finally:
         if client is None:
             http.close()
-    document, tally = build_overlay(catalog, releases, pypi, pypi_base=pypi_url, date=date)
+    if releases is None and pypi is None:
+        raise failures[0][1]
+    old = _old_overlay(overlay)
+    document: dict[str, Any] = {"schema": 1, "releases": []}
+    tally = None
+    if releases is not None:
+        built, tally = build_overlay(catalog, releases, date=date)
+        document["releases"] = built["releases"]
+    elif isinstance(old.get("releases"), list):
+        document["releases"] = old["releases"]
+    section = None
+    if pypi is not None:
+        section = build_section(pypi[0], index=pypi_url, catalog=catalog, placeholders=pypi[1])
+        document["pypi"] = section
+    elif isinstance(old.get("pypi"), dict):
+        document["pypi"] = old["pypi"]
+    sources = [github_api if releases is not None else None, pypi_url if pypi else None]
+    said = " and ".join(s for s in sources if s)
     header = (
         f"# The aimetenv catalog overlay, written by 'aimetenv releases --refresh' on {date}\n"
-        f"# from {github_api} and {pypi_url}. 'aimetenv releases --reset' removes it.\n"
+        f"# from {said}. 'aimetenv releases --reset' removes it.\n"
     )
     text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     merge_overlay(catalog, text, str(overlay))
     atomic_write_text(overlay, text)
+    added = [] if tally is None else list(tally.added)
+    for entry in [] if section is None else section["releases"]:
+        if catalog.get(entry["version"]) is None and entry["version"] not in added:
+            added.append(entry["version"])
+    files = 0 if section is None else sum(
+        len(p["files"]) for r in section["releases"] for p in r["projects"].values()
+    )  # fmt: skip
     return RefreshResult(
         path=overlay,
         github_api=github_api,
         pypi_url=pypi_url,
         date=date,
-        github_releases=len(releases),
-        pypi_versions={name: len(versions) for name, versions in pypi.items()},
-        verified=tuple(tally.verified),
-        unmatched=tuple(tally.unmatched),
-        added=tuple(tally.added),
-        digests=tally.digests,
-        skipped=tuple(skipped + tally.skipped),
+        github_releases=0 if releases is None else len(releases),
+        pypi_versions={}
+        if pypi is None
+        else {name: len(pypi[0].get(name, {})) for name in PROJECTS},
+        verified=() if tally is None else tuple(tally.verified),
+        unmatched=() if tally is None else tuple(tally.unmatched),
+        added=tuple(added),
+        digests=0 if tally is None else tally.digests,
+        skipped=tuple(
+            [f"{name}: not on {pypi_url}" for name in PROJECTS if pypi and not pypi[0].get(name)]
+            + ([] if tally is None else tally.skipped)
+        ),
+        sources_skipped=tuple(
+            f"{name}: {error.message} (its last answer was kept)" for name, error in failures
+        ),
+        pypi_files=files,
+        refused=0 if section is None else len(section["refused"]),
     )
 
 

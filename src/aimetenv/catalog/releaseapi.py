@@ -50,12 +50,42 @@ class GithubRelease:
 
 @dataclass(frozen=True)
 class PypiFile:
-    """One file of a PyPI release (the JSON API's ``releases`` entries)."""
+    """One file of a PyPI release (the JSON API's ``releases`` entries), yanked ones included."""
 
     filename: str
     sha256: str | None
     requires_python: str | None
     uploaded: str | None
+    """The upload time as PyPI gives it (ISO 8601, UTC)."""
+    url: str = ""
+    size: int | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+
+
+PYPI_FILES = "https://files.pythonhosted.org/packages"
+"""PyPI's file host: a file lives at ``<blake2b[:2]>/<blake2b[2:4]>/<blake2b[4:]>/<name>``."""
+
+
+def file_url(document_url: str, raw: str, filename: str, blake2b: str | None) -> str:
+    """The absolute URL of a file the JSON API lists.
+
+    PyPI answers with absolute URLs. A copy of the API that answers with a relative one whose
+    path is PyPI's own (the file's blake2b digest) gets PyPI's file host, so the catalog never
+    records a URL that only one proxy serves; any other relative URL is resolved against the
+    document.
+    """
+    from urllib.parse import urljoin, urlsplit  # noqa: PLC0415  # only when reading PyPI
+
+    if urlsplit(raw).scheme:
+        return raw
+    if (
+        blake2b
+        and _HEX64.match(blake2b)
+        and raw.endswith(f"/{blake2b[:2]}/{blake2b[2:4]}/{blake2b[4:]}/{filename}")
+    ):
+        return f"{PYPI_FILES}/{blake2b[:2]}/{blake2b[2:4]}/{blake2b[4:]}/{filename}"
+    return urljoin(document_url, raw)
 
 
 def _digest(value: object) -> str | None:
@@ -101,29 +131,34 @@ def parse_github_page(data: object, url: str) -> list[GithubRelease]:
 
 
 def parse_pypi(data: object, url: str) -> dict[str, tuple[PypiFile, ...]]:
-    """``{version: files}`` of the PyPI JSON API, yanked files left out."""
+    """``{version: files}`` of the PyPI JSON API (yanked files kept, marked ``yanked``)."""
     if not isinstance(data, dict) or not isinstance(data.get("releases"), dict):
         raise NetworkError(f"{url} is not a PyPI JSON API document", code="bad-response")
     result: dict[str, tuple[PypiFile, ...]] = {}
     for version, files in data["releases"].items():
         kept = []
         for raw in files if isinstance(files, list) else []:
-            if (
-                not isinstance(raw, dict)
-                or raw.get("yanked")
-                or not isinstance(raw.get("filename"), str)
-            ):
+            if not isinstance(raw, dict) or not isinstance(raw.get("filename"), str):
                 continue
             digests = raw.get("digests")
-            sha = str(digests.get("sha256", "")).lower() if isinstance(digests, dict) else ""
+            digests = digests if isinstance(digests, dict) else {}
+            sha = str(digests.get("sha256", "")).lower()
+            blake2b = str(digests.get("blake2b_256", "")).lower() or None
             uploaded = raw.get("upload_time_iso_8601") or raw.get("upload_time")
             requires = raw.get("requires_python")
+            size = raw.get("size")
+            link = str(raw.get("url") or "")
+            reason = raw.get("yanked_reason")
             kept.append(
                 PypiFile(
                     filename=raw["filename"],
                     sha256=sha if _HEX64.match(sha) else None,
                     requires_python=requires if isinstance(requires, str) and requires else None,
-                    uploaded=uploaded[:10] if isinstance(uploaded, str) else None,
+                    uploaded=uploaded if isinstance(uploaded, str) else None,
+                    url=file_url(url, link, raw["filename"], blake2b) if link else "",
+                    size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                    yanked=bool(raw.get("yanked")),
+                    yanked_reason=reason if isinstance(reason, str) and reason else None,
                 )
             )
         if kept:
@@ -219,12 +254,14 @@ def fetch_pypi(
 __all__ = [
     "DEFAULT_GITHUB_API",
     "DEFAULT_PYPI_JSON",
+    "PYPI_FILES",
     "PYPI_PROJECTS",
     "Asset",
     "GithubRelease",
     "PypiFile",
     "fetch_github",
     "fetch_pypi",
+    "file_url",
     "get_json",
     "parse_github_page",
     "parse_pypi",

@@ -11,8 +11,10 @@ RefreshOpt = Annotated[
     bool,
     typer.Option(
         "--refresh",
-        help="Read the GitHub releases API and PyPI; keep newer releases, the real asset names "
-        "and their sha256 digests in a user overlay on the packaged catalog.",
+        help="Read the GitHub releases API and PyPI's JSON API, each on its own; keep newer "
+        "releases, the real asset names, PyPI's files, sha256 digests, yanks and dates in a user "
+        "overlay on the packaged catalog. A source that does not answer is skipped (exit 0); "
+        "exit 3 only when none answers.",
     ),
 ]
 ResetOpt = Annotated[
@@ -100,7 +102,7 @@ def _refresh(
 ) -> int:  # fmt: skip
     from aimetenv.catalog import refresh
     from aimetenv.catalog.load import load_catalog
-    from aimetenv.fetch.http import HttpClient
+    from aimetenv.fetch.http import HttpClient, default_timeout
     from aimetenv.fetch.urls import check_base_url
     from aimetenv.paths import overlay_path
     from aimetenv.render.console import make_consoles
@@ -113,7 +115,7 @@ def _refresh(
     pypi = check_base_url(
         pypi_url or refresh.DEFAULT_PYPI_JSON, flag="--pypi-url", allow_http=allow_http
     )
-    client = HttpClient(allow_http=allow_http, timeout=30.0)
+    client = HttpClient(allow_http=allow_http, timeout=default_timeout())
     try:
         result = refresh.refresh(
             catalog=load_catalog(), overlay=overlay_path(), github_api=api, pypi_url=pypi,

@@ -23,7 +23,7 @@ from aimetenv.install.plan import ExportSpec, InstallPlan, PlannedWheel, SmokeSp
 if TYPE_CHECKING:
     from packaging.tags import Tag
 
-    from aimetenv.catalog.model import Catalog, Release, Source, Variant
+    from aimetenv.catalog.model import Catalog, PublishedFile, Release, Source, Variant
 
 SourceChoice = Literal["auto", "github", "pypi"]
 
@@ -191,6 +191,10 @@ def _python_hint(source: Source, release: Release) -> str:
 def _tag_sets(source: Source) -> list[tuple[frozenset[Tag], str]]:
     if source.kind == "github":
         return [(parse_wheel_name(w.filename).tags, w.filename) for w in source.wheels]
+    if source.files:
+        every = frozenset(t for f in source.files for t in parse_wheel_name(f.filename).tags)
+        names = ", ".join(f.filename for f in source.files)
+        return [(every, names if len(source.files) > 1 else source.files[0].filename)]
     tags: set[Tag] = set()
     for text in source.wheel_tags:
         tags.update(parse_tag(text))
@@ -293,14 +297,34 @@ def _build_plan(
                 )
             )
         assert source.requirement is not None  # noqa: S101  # validated by the catalog loader
-        steps.append(
-            Step(
-                kind="requirement",
-                description=f"install {source.requirement}",
-                requirements=(source.requirement,),
-                pip_args=("--index-url", options.index_url) if options.index_url else (),
+        published = None if options.index_url else _pypi_file(source, facts)
+        if published is not None:
+            steps.append(
+                Step(
+                    kind="wheel",
+                    description=f"install {published.filename} (from PyPI, sha256 checked)",
+                    wheel=PlannedWheel(
+                        filename=published.filename,
+                        url=published.url,
+                        confidence=source.confidence,
+                        sha256=published.sha256,
+                    ),
+                )
             )
-        )
+        else:
+            steps.append(
+                Step(
+                    kind="requirement",
+                    description=f"install {source.requirement}",
+                    requirements=(source.requirement,),
+                    pip_args=("--index-url", options.index_url) if options.index_url else (),
+                )
+            )
+            if source.files and options.index_url:
+                notes.append(
+                    f"pip takes {source.requirement} from {options.index_url}; aimetenv checks "
+                    "the sha256 of PyPI's own files only"
+                )
         for old, new in source.replace.items():
             steps.append(
                 Step(
@@ -343,6 +367,32 @@ def _build_plan(
         exports=_exports(catalog, release, variant),
         notes=tuple(notes),
     )
+
+
+def _pypi_file(source: Source, facts: TargetFacts) -> PublishedFile | None:
+    """The source's file pip would pick for the target: the most specific tags that fit."""
+    supported = facts.supported_tags()
+
+    def rank(item: PublishedFile) -> tuple[int, int, int, str]:
+        tags = parse_wheel_name(item.filename).tags
+        best = max(
+            (
+                (
+                    int(t.platform != "any"),
+                    int(t.abi != "none"),
+                    int(t.interpreter.startswith("cp")),
+                )
+                for t in tags
+                if t in supported
+            ),
+            default=(-1, -1, -1),
+        )
+        return (*best, item.filename)
+
+    fitting = [
+        f for f in source.files if is_compatible(parse_wheel_name(f.filename).tags, supported)
+    ]
+    return max(fitting, key=rank) if fitting else None
 
 
 def _pip_bound(catalog: Catalog, source: Source, facts: TargetFacts) -> str | None:

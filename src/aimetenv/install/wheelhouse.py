@@ -212,7 +212,7 @@ def _pip_steps(downloads: _PipDownloads, plan: InstallPlan, with_deps: bool) -> 
             downloads.run(step.requirements, extra, " ".join(step.requirements))
         elif step.wheel is not None and with_deps:
             local = str(downloads.folder / step.wheel.filename)
-            extra = [*step.pip_args, "--find-links", folder]
+            extra = [*step.pip_args, "--find-links", folder, *downloads.framework_constraints()]
             downloads.run((local,), extra, f"the dependencies of {step.wheel.filename}")
 
 

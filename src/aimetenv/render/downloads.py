@@ -92,13 +92,15 @@ def download_document(house: Wheelhouse, log: Path | None) -> dict[str, Any]:
 
 def refresh_text(result: RefreshResult) -> Text:
     """What ``releases --refresh`` learned and where it wrote it."""
-    lines = [
+    lines = [f"skipped {line}" for line in result.sources_skipped]
+    lines += [
         f"read {result.github_releases} releases from {result.github_api}",
         "read PyPI: "
         + (
             ", ".join(f"{name} ({count} versions)" for name, count in result.pypi_versions.items())
             or "nothing"
-        ),
+        )
+        + (f"; {result.pypi_files} files with their sha256" if result.pypi_files else ""),
         (
             f"verified asset names: {len(result.verified)} variants of "
             f"{len(result.verified_tags)} known releases ({result.digests} sha256 digests)"
