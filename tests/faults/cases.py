@@ -588,10 +588,31 @@ NETWORK_CASES: tuple[Case, ...] = (
         "network",
         "install; the index has torch and torchvision but not aimet-torch (step 3 of 6 fails)",
         4,
-        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1). The "
+        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "…, which this install created, was removed (--keep-failed keeps it for inspection). The "
         "full output is in ….",
-        "no receipt; the env works and keeps what steps 1-2 installed; the same command "
-        "completes once the index has the file",
+        "the new env is removed, no receipt; the same command completes once the index has the "
+        "file",
+        form="pip-failure",
+    ),
+    Case(
+        "pip-fails-keep-failed",
+        "network",
+        "the same, with `--keep-failed`",
+        4,
+        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "…, which this install created, was kept (--keep-failed). The full output is in ….",
+        "the env is kept and works, with what steps 1-2 installed; no receipt",
+        form="pip-failure",
+    ),
+    Case(
+        "pip-fails-existing-env",
+        "network",
+        "the same into a venv that existed before the install",
+        4,
+        "aimetenv: error: step 2/5 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "… was changed (installed …torch 2.13.0…); no receipt was written. The full output is in ….",
+        "the env is kept and works, with what step 1 installed; no receipt",
         form="pip-failure",
     ),
 )
@@ -611,23 +632,35 @@ INTERRUPT_CASES: tuple[Case, ...] = (
         "interrupt",
         "SIGINT to install while conda creates the env (a slow conda stand-in)",
         130,
-        INTERRUPTED,
+        "aimetenv: interrupted; conda env (…), which this install created, was removed "
+        "(--keep-failed keeps it for inspection).",
         "the half-made env is removed; no receipt; the rc file; the next run completes",
     ),
     Case(
         "sigint-pip",
         "interrupt",
-        "SIGINT to install while pip waits for a wheel from a held index",
+        "SIGINT to install into a new venv while pip waits for a wheel from a held index",
         130,
-        INTERRUPTED,
-        "no receipt; the env works and `pip check` passes; the rc file; the next run completes",
+        "aimetenv: interrupted; venv …, which this install created, was removed (--keep-failed "
+        "keeps it for inspection).",
+        "the new env is removed; no receipt; the rc file; the next run completes",
+    ),
+    Case(
+        "sigint-pip-existing-env",
+        "interrupt",
+        "SIGINT to install into an existing venv while pip waits for a wheel from a held index",
+        130,
+        "aimetenv: interrupted; no package in venv … changed; no receipt was written.",
+        "the env works and `pip check` passes; no receipt; the next run completes",
     ),
     Case(
         "sigint-before-receipt",
         "interrupt",
-        "SIGINT to install during the smoke test, just before the receipt is written",
+        "SIGINT to install into an existing venv during the smoke test, just before the receipt "
+        "is written",
         130,
-        INTERRUPTED,
+        "aimetenv: interrupted; venv … was changed (installed aimet …, aimetcommon …, aimettorch "
+        "…); no receipt was written.",
         "no receipt; the env works and AIMET in it imports; the rc file; the next run writes the "
         "receipt",
     ),

@@ -281,11 +281,13 @@ def test_a_failing_smoke_test_leaves_no_receipt(tmp_path: Path) -> None:
                 runner=SubprocessRunner(),
                 fetcher=Downloader(cache_root=tmp_path / "cache"),
                 state=tmp_path / "state",
+                keep_failed=True,
             )
     assert failed.value.code == "smoke-failed"
     assert failed.value.message == (
         "the packages were installed, but the smoke test failed: aimet_torch (aimet_torch) "
-        "failed: ImportError: libquant_info is missing"
+        f"failed: ImportError: libquant_info is missing; venv {prefix}, which this install "
+        "created, was kept (--keep-failed)"
     )
     assert not (prefix / "etc/aimetenv/receipt.json").exists()
     assert (prefix / "bin/python").exists()

@@ -110,6 +110,7 @@ def install_locked(  # the collaborators of one install
             reporter=reporter,
             echo=echo,
             force=options.force,
+            keep_failed=options.keep_failed,
             early_smoke=early[0],
         )
 
