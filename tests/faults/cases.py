@@ -617,6 +617,22 @@ NETWORK_CASES: tuple[Case, ...] = (
     ),
 )
 
+ENV_CASES: tuple[Case, ...] = (
+    Case(
+        "repeat-broken-env",
+        "env",
+        "install again into an env whose receipt names the same release, but whose `aimet_torch` "
+        'folder was deleted (was "already installed", exit 0)',
+        4,
+        "aimetenv: error: venv … has AIMET 2.42.0 torch-cpu installed (receipt …), but it does "
+        "not work: aimet_torch (aimet_torch) failed: ModuleNotFoundError: No module named "
+        "'aimet_torch'; nothing was changed. 'aimetenv doctor --venv …' explains what is wrong; "
+        "the same install command with --force reinstalls the AIMET packages in place.",
+        "the env and its receipt; the index got no request; the same command with `--force` "
+        "repairs it and exits 0",
+    ),
+)
+
 INTERRUPT_CASES: tuple[Case, ...] = (
     Case(
         "sigint-download",
@@ -692,7 +708,7 @@ INTERRUPT_CASES: tuple[Case, ...] = (
     ),
 )
 
-CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + INTERRUPT_CASES
+CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + ENV_CASES + INTERRUPT_CASES
 
 _BY_ID = {c.id: c for c in CASES}
 

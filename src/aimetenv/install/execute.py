@@ -94,8 +94,8 @@ def install(  # each input is one collaborator of the run
     """Carry out ``prepared.actions`` in order; the caller holds the environment's lock.
 
     Unless ``force``, an environment whose receipt names the same release, and that passes the
-    quick smoke test, is left alone ("already installed"). ``early_smoke``: that test, started
-    by ``start_quick_smoke`` while the install was prepared.
+    smoke test, is left alone ("already installed"); one that fails it is refused.
+    ``early_smoke``: that test, started by ``start_early_smoke`` while the install was prepared.
 
     When an action fails or Ctrl-C arrives, an environment this install created is removed
     (kept with ``keep_failed``) and the error says so; for an environment that existed, the

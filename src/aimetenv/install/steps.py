@@ -29,7 +29,7 @@ from aimetenv.install.reqsfiles import (
     has_requirements,
     wanted_names,
 )
-from aimetenv.install.smoke import SmokeResult, run_smoke
+from aimetenv.install.smoke import SmokeResult, repair_hint, run_smoke
 from aimetenv.runner import Command
 
 if TYPE_CHECKING:
@@ -347,8 +347,7 @@ def _smoke(run: Run, action: Action) -> None:
         flags = target_flags(run.prepared.target, prefix)
         raise InstallError(
             f"the packages were installed, but the smoke test failed: {result.summary}",
-            hint=f"'aimetenv doctor {flags}' explains what is wrong, and install --force "
-            f"reinstalls the AIMET packages in place; the install log is {run.log_path}.",
+            hint=f"{repair_hint(result, flags)} The install log is {run.log_path}.",
             code="smoke-failed",
             details=tuple(c.detail for c in result.checks if not c.ok),
         )
