@@ -420,7 +420,7 @@ def test_wheel_dir_is_checked_before_anything_changes(
         "glibc": "2.36",
         "machine": "x86_64",
         "created": "2026-01-01T00:00:00+00:00",
-        "dependencies": False,
+        "dependencies": True,  # the stand-ins have none: pip needs no find-links page
         "files": files,
     }
     (house / "manifest.json").write_text(json.dumps(manifest))

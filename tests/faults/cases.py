@@ -515,12 +515,25 @@ NETWORK_CASES: tuple[Case, ...] = (
     Case(
         "connection-refused",
         "network",
-        "install; nothing listens on the mirror's port",
+        "install; nothing listens on the mirror's port (was 5 attempts after the env plan)",
         3,
-        "aimetenv: error: asking the release host for …: cannot reach http://127.0.0.1: the "
-        "connection was refused (gave up after 5 attempts). Check the network (proxy settings "
-        "come from HTTPS_PROXY), then run the command again.",
-        "no env created, nothing downloaded",
+        "aimetenv: error: 127.0.0.1:… (the release host) refused the connection; nothing was "
+        "changed. Check the network (proxy settings come from HTTPS_PROXY). Pass --mirror URL "
+        "for another host, or install from a wheelhouse ('aimetenv download', then --wheel-dir "
+        "DIR --offline).",
+        "refused before anything: no env created, nothing downloaded",
+    ),
+    Case(
+        "torch-index-refused",
+        "network",
+        "install of a PyPI release; nothing listens on the `--torch-index` port (was: the venv "
+        "made, pip's retries, then exit 4 on `ResolutionImpossible`)",
+        3,
+        "aimetenv: error: 127.0.0.1:… (the PyTorch index) refused the connection; nothing was "
+        "changed. Check the network (proxy settings come from HTTPS_PROXY). Pass --torch-index "
+        "URL for another index, or install from a wheelhouse ('aimetenv download', then "
+        "--wheel-dir DIR --offline).",
+        "refused before anything: no env created; the package index got no request",
     ),
     Case(
         "redirect-https-to-http",

@@ -128,7 +128,18 @@ def test_connection_refused(host: ReleaseHost, tmp_path: Path) -> None:
     ran = run(*args)
     check(ran, case("connection-refused"))
     assert not prefix.exists()
+    assert files_in(cache_folder()) == {}
     record("refused-seconds", ran.seconds)
+
+
+def test_torch_index_refused(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    args = modern_args(index.url, "--venv", str(prefix))
+    args[args.index("--torch-index") + 1] = closed_port() + "/simple/"
+    ran = run(*args)
+    check(ran, case("torch-index-refused"))
+    assert not prefix.exists()
+    assert index.requests == []
 
 
 def test_redirect_from_https_to_http(host: ReleaseHost, tmp_path: Path) -> None:

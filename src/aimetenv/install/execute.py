@@ -21,6 +21,7 @@ from aimetenv import __version__
 from aimetenv.errors import AimetenvError, FileError
 from aimetenv.fsutil import open_run_log
 from aimetenv.install.cleanup import InstallInterrupted, before_install, clean_up
+from aimetenv.install.preflight import check_hosts, hosts_to_check
 from aimetenv.install.repeat import already_installed
 from aimetenv.install.result import InstallResult, next_step
 from aimetenv.install.steps import (
@@ -89,6 +90,7 @@ def install(  # each input is one collaborator of the run
     echo: bool = False,
     force: bool = False,
     keep_failed: bool = False,
+    offline: bool = False,
     early_smoke: StartedSmoke | None = None,
 ) -> InstallResult:
     """Carry out ``prepared.actions`` in order; the caller holds the environment's lock.
@@ -97,7 +99,9 @@ def install(  # each input is one collaborator of the run
     smoke test, is left alone ("already installed"); one that fails it is refused.
     ``early_smoke``: that test, started by ``start_early_smoke`` while the install was prepared.
 
-    When an action fails or Ctrl-C arrives, an environment this install created is removed
+    Before the first action, every host the actions will contact must accept a connection
+    (``preflight``; ``offline``: no release-host file is fetched). When an action fails or
+    Ctrl-C arrives, an environment this install created is removed
     (kept with ``keep_failed``) and the error says so; for an environment that existed, the
     error names the packages that changed (``cleanup``).
     """
@@ -108,6 +112,7 @@ def install(  # each input is one collaborator of the run
         if done is not None:
             return done
     check_creatable(prepared)
+    check_hosts(hosts_to_check(prepared.actions, offline=offline))
     started = utc_now()
     plan = prepared.plan
     wheels = {w.url: w for w in plan.wheels}

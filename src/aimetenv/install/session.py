@@ -111,6 +111,7 @@ def install_locked(  # the collaborators of one install
             echo=echo,
             force=options.force,
             keep_failed=options.keep_failed,
+            offline=options.offline or options.wheel_dir is not None,
             early_smoke=early[0],
         )
 
