@@ -216,12 +216,12 @@ def test_human_output_verbose_and_quiet(index: GatedIndex, tmp_path: Path) -> No
     assert (tmp_path / "b/etc/aimetenv/receipt.json").is_file()
 
 
-def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
+def test_ctrl_c_during_pip_with_keep_failed_keeps_the_env_and_a_rerun_completes(
     index: GatedIndex, modern: ModernRelease, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "env"
     index.hold(modern.torch.name)
-    process = start_aimetenv(*modern_args(index.url, "--venv", str(prefix)))
+    process = start_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--keep-failed"))
     try:
         assert index.wait_reached(), "pip never asked for the torch wheel"
         process.send_signal(signal.SIGINT)
@@ -230,7 +230,10 @@ def test_ctrl_c_during_pip_leaves_no_receipt_and_a_rerun_completes(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, err
-    assert err.strip().endswith("aimetenv: interrupted; nothing half-written was left behind.")
+    assert err.strip().endswith(
+        f"aimetenv: interrupted; venv {prefix}, which this install created, was kept "
+        "(--keep-failed)."
+    )
     assert "Traceback" not in err
     assert not (prefix / "etc/aimetenv/receipt.json").exists()
     assert "torch" not in pip_list(prefix)  # pip stopped before it changed anything
@@ -417,7 +420,7 @@ def test_wheel_dir_is_checked_before_anything_changes(
         "glibc": "2.36",
         "machine": "x86_64",
         "created": "2026-01-01T00:00:00+00:00",
-        "dependencies": False,
+        "dependencies": True,  # the stand-ins have none: pip needs no find-links page
         "files": files,
     }
     (house / "manifest.json").write_text(json.dumps(manifest))

@@ -516,12 +516,25 @@ NETWORK_CASES: tuple[Case, ...] = (
     Case(
         "connection-refused",
         "network",
-        "install; nothing listens on the mirror's port",
+        "install; nothing listens on the mirror's port (was 5 attempts after the env plan)",
         3,
-        "aimetenv: error: asking the release host for …: cannot reach http://127.0.0.1: the "
-        "connection was refused (gave up after 5 attempts). Check the network (proxy settings "
-        "come from HTTPS_PROXY), then run the command again.",
-        "no env created, nothing downloaded",
+        "aimetenv: error: 127.0.0.1:… (the release host) refused the connection; nothing was "
+        "changed. Check the network (proxy settings come from HTTPS_PROXY). Pass --mirror URL "
+        "for another host, or install from a wheelhouse ('aimetenv download', then --wheel-dir "
+        "DIR --offline).",
+        "refused before anything: no env created, nothing downloaded",
+    ),
+    Case(
+        "torch-index-refused",
+        "network",
+        "install of a PyPI release; nothing listens on the `--torch-index` port (was: the venv "
+        "made, pip's retries, then exit 4 on `ResolutionImpossible`)",
+        3,
+        "aimetenv: error: 127.0.0.1:… (the PyTorch index) refused the connection; nothing was "
+        "changed. Check the network (proxy settings come from HTTPS_PROXY). Pass --torch-index "
+        "URL for another index, or install from a wheelhouse ('aimetenv download', then "
+        "--wheel-dir DIR --offline).",
+        "refused before anything: no env created; the package index got no request",
     ),
     Case(
         "redirect-https-to-http",
@@ -589,11 +602,48 @@ NETWORK_CASES: tuple[Case, ...] = (
         "network",
         "install; the index has torch and torchvision but not aimet-torch (step 3 of 6 fails)",
         4,
-        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1). The "
+        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "…, which this install created, was removed (--keep-failed keeps it for inspection). The "
         "full output is in ….",
-        "no receipt; the env works and keeps what steps 1-2 installed; the same command "
-        "completes once the index has the file",
+        "the new env is removed, no receipt; the same command completes once the index has the "
+        "file",
         form="pip-failure",
+    ),
+    Case(
+        "pip-fails-keep-failed",
+        "network",
+        "the same, with `--keep-failed`",
+        4,
+        "aimetenv: error: step 3/6 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "…, which this install created, was kept (--keep-failed). The full output is in ….",
+        "the env is kept and works, with what steps 1-2 installed; no receipt",
+        form="pip-failure",
+    ),
+    Case(
+        "pip-fails-existing-env",
+        "network",
+        "the same into a venv that existed before the install",
+        4,
+        "aimetenv: error: step 2/5 failed: install aimet-torch==2.42.0 (pip exit status 1); venv "
+        "… was changed (installed …torch 2.13.0…); no receipt was written. The full output is in ….",
+        "the env is kept and works, with what step 1 installed; no receipt",
+        form="pip-failure",
+    ),
+)
+
+ENV_CASES: tuple[Case, ...] = (
+    Case(
+        "repeat-broken-env",
+        "env",
+        "install again into an env whose receipt names the same release, but whose `aimet_torch` "
+        'folder was deleted (was "already installed", exit 0)',
+        4,
+        "aimetenv: error: venv … has AIMET 2.42.0 torch-cpu installed (receipt …), but it does "
+        "not work: aimet_torch (aimet_torch) failed: ModuleNotFoundError: No module named "
+        "'aimet_torch'; nothing was changed. 'aimetenv doctor --venv …' explains what is wrong; "
+        "the same install command with --force reinstalls the AIMET packages in place.",
+        "the env and its receipt; the index got no request; the same command with `--force` "
+        "repairs it and exits 0",
     ),
 )
 
@@ -612,23 +662,35 @@ INTERRUPT_CASES: tuple[Case, ...] = (
         "interrupt",
         "SIGINT to install while conda creates the env (a slow conda stand-in)",
         130,
-        INTERRUPTED,
+        "aimetenv: interrupted; conda env (…), which this install created, was removed "
+        "(--keep-failed keeps it for inspection).",
         "the half-made env is removed; no receipt; the rc file; the next run completes",
     ),
     Case(
         "sigint-pip",
         "interrupt",
-        "SIGINT to install while pip waits for a wheel from a held index",
+        "SIGINT to install into a new venv while pip waits for a wheel from a held index",
         130,
-        INTERRUPTED,
-        "no receipt; the env works and `pip check` passes; the rc file; the next run completes",
+        "aimetenv: interrupted; venv …, which this install created, was removed (--keep-failed "
+        "keeps it for inspection).",
+        "the new env is removed; no receipt; the rc file; the next run completes",
+    ),
+    Case(
+        "sigint-pip-existing-env",
+        "interrupt",
+        "SIGINT to install into an existing venv while pip waits for a wheel from a held index",
+        130,
+        "aimetenv: interrupted; no package in venv … changed; no receipt was written.",
+        "the env works and `pip check` passes; no receipt; the next run completes",
     ),
     Case(
         "sigint-before-receipt",
         "interrupt",
-        "SIGINT to install during the smoke test, just before the receipt is written",
+        "SIGINT to install into an existing venv during the smoke test, just before the receipt "
+        "is written",
         130,
-        INTERRUPTED,
+        "aimetenv: interrupted; venv … was changed (installed aimet …, aimetcommon …, aimettorch "
+        "…); no receipt was written.",
         "no receipt; the env works and AIMET in it imports; the rc file; the next run writes the "
         "receipt",
     ),
@@ -738,7 +800,9 @@ DOCTOR_CASES: tuple[Case, ...] = (
     ),
 )
 
-CASES: tuple[Case, ...] = INPUT_CASES + FILE_CASES + NETWORK_CASES + INTERRUPT_CASES + DOCTOR_CASES
+CASES: tuple[Case, ...] = (
+    INPUT_CASES + FILE_CASES + NETWORK_CASES + ENV_CASES + INTERRUPT_CASES + DOCTOR_CASES
+)
 
 _BY_ID = {c.id: c for c in CASES}
 

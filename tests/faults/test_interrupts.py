@@ -36,7 +36,7 @@ from faults.helpers import (
     slow_conda,
     wait_for,
 )
-from support.envs import site_packages
+from support.envs import need_python, site_packages
 from support.legacy import PYTHON37, TAG
 from support.standins import hermetic_env, modern_args, pip_list, start_aimetenv
 
@@ -146,11 +146,31 @@ def test_sigint_during_pip(
     ran = interrupt(process, tuple(args))
 
     check(ran, case("sigint-pip"))
+    assert not prefix.exists()
+    assert rc_state(rc) == before
+    record("sigint-pip-exit-seconds", ran.seconds)
+
+    index.open_gate()
+    again = run(*args)
+    assert again.returncode == 0, again.stderr
+    assert receipt_of(prefix).is_file()
+
+
+def test_sigint_during_pip_into_an_existing_env(
+    index: GatedIndex, modern: ModernRelease, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "env"
+    subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
+    index.hold(modern.torch.name)
+    args = modern_args(index.url, "--venv", str(prefix))
+    process = start_aimetenv(*args)
+    wait_for(index.state.reached.is_set, "pip asking for the torch wheel", process)
+    ran = interrupt(process, tuple(args))
+
+    check(ran, case("sigint-pip-existing-env"))
     assert not receipt_of(prefix).exists()
     assert "torch" not in pip_list(prefix)
     pip_check(prefix)
-    assert rc_state(rc) == before
-    record("sigint-pip-exit-seconds", ran.seconds)
 
     index.open_gate()
     again = run(*args)

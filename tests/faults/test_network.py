@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess  # noqa: TID251  # a real venv made before the install
 from typing import TYPE_CHECKING
 
 from faults.cases import case
@@ -27,6 +28,7 @@ from faults.helpers import (
     run,
     silent_host,
 )
+from support.envs import need_python
 from support.legacy import TAG, VARIANT
 from support.standins import GatedIndex, hermetic_env, modern_args
 
@@ -126,7 +128,18 @@ def test_connection_refused(host: ReleaseHost, tmp_path: Path) -> None:
     ran = run(*args)
     check(ran, case("connection-refused"))
     assert not prefix.exists()
+    assert files_in(cache_folder()) == {}
     record("refused-seconds", ran.seconds)
+
+
+def test_torch_index_refused(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    args = modern_args(index.url, "--venv", str(prefix))
+    args[args.index("--torch-index") + 1] = closed_port() + "/simple/"
+    ran = run(*args)
+    check(ran, case("torch-index-refused"))
+    assert not prefix.exists()
+    assert index.requests == []
 
 
 def test_redirect_from_https_to_http(host: ReleaseHost, tmp_path: Path) -> None:
@@ -211,17 +224,38 @@ def test_sha256_mismatch(host: ReleaseHost, legacy_release: LegacyRelease, tmp_p
     assert not [n for n in files_in(cache_folder()) if n.startswith("AimetCommon")]
 
 
-def test_pip_fails_midway(modern: ModernRelease, index: GatedIndex, tmp_path: Path) -> None:
-    row = case("pip-fails-midway")
-    partial = tmp_path / "partial"
-    partial.mkdir()
+def _index_without_aimet(modern: ModernRelease, folder: Path) -> Path:
+    folder.mkdir()
     for wheel in (modern.torch, modern.torchvision):
-        (partial / wheel.name).write_bytes(wheel.read_bytes())
+        (folder / wheel.name).write_bytes(wheel.read_bytes())
+    return folder
+
+
+def test_pip_fails_midway(modern: ModernRelease, index: GatedIndex, tmp_path: Path) -> None:
     prefix = tmp_path / "env"
-    with GatedIndex(partial) as without_aimet:
-        check(run(*modern_args(without_aimet.url, "--venv", str(prefix))), row)
-    assert not receipt_of(prefix).exists()
-    assert python_runs(prefix, "import torch; print(torch.__version__)").strip() == "2.13.0"
+    with GatedIndex(_index_without_aimet(modern, tmp_path / "partial")) as without_aimet:
+        check(run(*modern_args(without_aimet.url, "--venv", str(prefix))), case("pip-fails-midway"))
+    assert not prefix.exists()
     rerun = run(*modern_args(index.url, "--venv", str(prefix)))
     assert rerun.returncode == 0, rerun.stderr
     assert receipt_of(prefix).is_file()
+
+
+def test_pip_fails_with_keep_failed(modern: ModernRelease, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    with GatedIndex(_index_without_aimet(modern, tmp_path / "partial")) as without_aimet:
+        ran = run(*modern_args(without_aimet.url, "--venv", str(prefix), "--keep-failed"))
+    check(ran, case("pip-fails-keep-failed"))
+    assert not receipt_of(prefix).exists()
+    assert python_runs(prefix, "import torch; print(torch.__version__)").strip() == "2.13.0"
+
+
+def test_pip_fails_in_an_existing_env(modern: ModernRelease, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
+    with GatedIndex(_index_without_aimet(modern, tmp_path / "partial")) as without_aimet:
+        ran = run(*modern_args(without_aimet.url, "--venv", str(prefix)))
+    line = check(ran, case("pip-fails-existing-env"))
+    assert "torchvision" in line
+    assert not receipt_of(prefix).exists()
+    assert python_runs(prefix, "import torch; print(torch.__version__)").strip() == "2.13.0"

@@ -20,7 +20,7 @@ from aimetenv.install.execute import install
 from aimetenv.install.options import InstallOptions
 from aimetenv.install.prepare import Prepared, prepare
 from aimetenv.install.receipt import read_last_install, read_receipt, receipt_path_in_env
-from aimetenv.install.repeat import already_installed, start_quick_smoke
+from aimetenv.install.repeat import already_installed, start_early_smoke
 from aimetenv.install.resolver import Options
 from aimetenv.install.result import next_step, target_flags
 from aimetenv.install.smoke import StartedSmoke
@@ -167,19 +167,33 @@ def test_a_legacy_install_fills_every_receipt_field(
     hits = len(host.hits())
     repeat = install(again, runner=spy, fetcher=Downloader(cache_root=cache), state=state)
     assert repeat.outcome == "already-installed"
-    assert repeat.smoke.mode == "quick"
-    assert len(spy.commands) == 1  # the quick smoke test, nothing else
+    assert repeat.smoke.mode == "full"  # the packages were imported, not only found
+    assert len(spy.commands) == 1  # the smoke test, nothing else
     assert spy.commands[0][1] == "-c"
     assert len(host.hits()) == hits
     assert already_installed(again, SubprocessRunner(), state) is not None
 
     (prefix / "lib/python3.7/site-packages/aimet_common/x86_64-linux-gnu/libpymo.so").unlink()
-    assert already_installed(again, SubprocessRunner(), state) is None  # broken: not a no-op
-    with pytest.raises(InstallError) as failed:
-        install(again, runner=SubprocessRunner(), fetcher=Downloader(cache_root=cache), state=state)
-    assert failed.value.code == "smoke-failed"
-    assert failed.value.hint is not None
-    assert "--force" in failed.value.hint  # a real --force reinstall: tests/cli/test_install.py
+
+    def no_op() -> object:
+        return already_installed(again, SubprocessRunner(), state)
+
+    def full() -> object:
+        fetcher = Downloader(cache_root=cache)
+        return install(again, runner=SubprocessRunner(), fetcher=fetcher, state=state)
+
+    for broken in (no_op, full):
+        with pytest.raises(InstallError) as failed:
+            broken()  # the same release, broken: not "already installed", and nothing changed
+        assert failed.value.code == "installed-but-broken"
+        assert failed.value.message.startswith(
+            f"venv {prefix} has AIMET {TAG} {VARIANT} installed (receipt "
+        )
+        assert "but it does not work: libpymo (libpymo) failed: " in failed.value.message
+        assert failed.value.message.endswith("; nothing was changed")
+        assert failed.value.hint is not None
+        assert "with --force reinstalls the AIMET packages in place" in failed.value.hint
+    assert receipt_path_in_env(prefix).is_file()  # a real --force repair: tests/cli/test_install.py
 
 
 def test_the_early_smoke_test_decides_a_no_op_only_when_it_is_the_same_test(
@@ -187,14 +201,14 @@ def test_the_early_smoke_test_decides_a_no_op_only_when_it_is_the_same_test(
 ) -> None:
     state = tmp_path / "state"
     prepared = legacy_prepared(host, legacy_env, tmp_path / "cache")
-    early = start_quick_smoke(prepared.target, SubprocessRunner(), state)
+    early = start_early_smoke(prepared.target, SubprocessRunner(), state)
     assert early is not None
     spy = SpyRunner()
     done = already_installed(prepared, spy, state, early)
     assert done is not None
     assert done.outcome == "already-installed"
     assert done.smoke.ok
-    assert done.smoke.mode == "quick"
+    assert done.smoke.mode == "full"
     assert spy.commands == []  # the early test's answer was taken, nothing ran again
 
     elsewhere = StartedSmoke(SubprocessRunner(), replace_cwd(early, str(tmp_path)))
@@ -213,7 +227,7 @@ def test_no_early_smoke_test_without_a_receipt_or_an_env(tmp_path: Path) -> None
         prefix=python.parents[1],
         exists=False,
     )
-    assert start_quick_smoke(missing, SubprocessRunner(), tmp_path / "state") is None
+    assert start_early_smoke(missing, SubprocessRunner(), tmp_path / "state") is None
     (tmp_path / "env/bin").mkdir(parents=True)
     present = EnvTarget(
         kind="venv",
@@ -223,7 +237,7 @@ def test_no_early_smoke_test_without_a_receipt_or_an_env(tmp_path: Path) -> None
         prefix=python.parents[1],
         exists=True,
     )
-    assert start_quick_smoke(present, SubprocessRunner(), tmp_path / "state") is None
+    assert start_early_smoke(present, SubprocessRunner(), tmp_path / "state") is None
 
 
 def replace_cwd(started: StartedSmoke, cwd: str) -> SmokeCall:
@@ -281,11 +295,13 @@ def test_a_failing_smoke_test_leaves_no_receipt(tmp_path: Path) -> None:
                 runner=SubprocessRunner(),
                 fetcher=Downloader(cache_root=tmp_path / "cache"),
                 state=tmp_path / "state",
+                keep_failed=True,
             )
     assert failed.value.code == "smoke-failed"
     assert failed.value.message == (
         "the packages were installed, but the smoke test failed: aimet_torch (aimet_torch) "
-        "failed: ImportError: libquant_info is missing"
+        f"failed: ImportError: libquant_info is missing; venv {prefix}, which this install "
+        "created, was kept (--keep-failed)"
     )
     assert not (prefix / "etc/aimetenv/receipt.json").exists()
     assert (prefix / "bin/python").exists()

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from aimetenv.install.plan import ExportSpec, SmokeSpec
 from aimetenv.install.smoke import (
+    SmokeCheck,
+    SmokeResult,
     StartedSmoke,
     build_smoke,
     export_environment,
+    missing_library,
     parse_smoke,
+    repair_hint,
     run_smoke,
 )
 from aimetenv.runner import Completed, SubprocessRunner
@@ -69,6 +73,7 @@ def test_legacy_libpymo_loads_natively_with_the_exports(legacy_env: Path) -> Non
     )
     assert quick.ok, quick.summary
     assert quick.mode == "quick"
+    assert quick.summary.startswith("aimet_torch is found (not imported); libpymo loads natively")
 
 
 def test_without_the_exports_libpymo_is_not_found(legacy_env: Path) -> None:
@@ -233,3 +238,31 @@ def test_export_environment_keeps_an_existing_library_path_last(tmp_path: Path) 
         "/usr/local/cuda/lib64",
     ]
     assert export_environment(ExportSpec((), (), cuda=False, note=""), ["/s"]) == {}
+
+
+def test_the_repair_hint_names_a_missing_system_library_instead_of_force() -> None:
+    lapacke = (
+        "ImportError: liblapacke.so.3: cannot open shared object file: No such file or directory"
+    )
+    missing = SmokeResult(
+        ok=False,
+        mode="full",
+        summary="libpymo (libpymo) failed: " + lapacke,
+        checks=(SmokeCheck("libpymo", "native", ok=False, detail=lapacke),),
+    )
+    assert missing_library(missing) == "liblapacke.so.3"
+    assert repair_hint(missing, "--venv /e") == (
+        "liblapacke.so.3 is a system library, which install --force cannot add: 'aimetenv "
+        "doctor --venv /e' names the package that provides it."
+    )
+    gone = SmokeResult(
+        ok=False,
+        mode="full",
+        summary="...",
+        checks=(SmokeCheck("aimet_torch", "package", ok=False, detail="ModuleNotFoundError: x"),),
+    )
+    assert missing_library(gone) is None
+    assert repair_hint(gone, "-n a") == (
+        "'aimetenv doctor -n a' explains what is wrong; the same install command with --force "
+        "reinstalls the AIMET packages in place."
+    )

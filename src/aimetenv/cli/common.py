@@ -165,8 +165,10 @@ def guarded(command: str) -> Callable[[F], F]:
                     _silence_stdout()
                 report_error(error, command, json_mode=json_mode)
                 raise typer.Exit(int(error.exit_code)) from None
-            except KeyboardInterrupt:
-                _write_err("aimetenv: interrupted; nothing half-written was left behind.")
+            except KeyboardInterrupt as stop:
+                note = getattr(stop, "note", None)  # what an install did with its environment
+                ending = f"{note}." if note else "nothing half-written was left behind."
+                _write_err(f"aimetenv: interrupted; {ending}")
                 raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
             except BrokenPipeError:
                 devnull = os.open(os.devnull, os.O_WRONLY)

@@ -105,6 +105,14 @@ PillowSimdOpt = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Reinstall even when the receipt says it is done.")
 ]
+KeepFailedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-failed",
+        help="Keep an environment this install created when the install fails or is "
+        "interrupted (it is removed otherwise).",
+    ),
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to any confirmation.")]
 
 
@@ -134,6 +142,7 @@ def install(  # one parameter per option
     with_reqs: WithReqsOpt = False,
     pillow_simd: PillowSimdOpt = False,
     force: ForceOpt = False,
+    keep_failed: KeepFailedOpt = False,
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
     json_output: JsonOpt = False,

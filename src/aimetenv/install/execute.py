@@ -18,8 +18,10 @@ import time
 from typing import TYPE_CHECKING
 
 from aimetenv import __version__
-from aimetenv.errors import FileError
+from aimetenv.errors import AimetenvError, FileError
 from aimetenv.fsutil import open_run_log
+from aimetenv.install.cleanup import InstallInterrupted, before_install, clean_up
+from aimetenv.install.preflight import check_hosts, hosts_to_check
 from aimetenv.install.repeat import already_installed
 from aimetenv.install.result import InstallResult, next_step
 from aimetenv.install.steps import (
@@ -87,13 +89,21 @@ def install(  # each input is one collaborator of the run
     reporter: Reporter | None = None,
     echo: bool = False,
     force: bool = False,
+    keep_failed: bool = False,
+    offline: bool = False,
     early_smoke: StartedSmoke | None = None,
 ) -> InstallResult:
     """Carry out ``prepared.actions`` in order; the caller holds the environment's lock.
 
     Unless ``force``, an environment whose receipt names the same release, and that passes the
-    quick smoke test, is left alone ("already installed"). ``early_smoke``: that test, started
-    by ``start_quick_smoke`` while the install was prepared.
+    smoke test, is left alone ("already installed"); one that fails it is refused.
+    ``early_smoke``: that test, started by ``start_early_smoke`` while the install was prepared.
+
+    Before the first action, every host the actions will contact must accept a connection
+    (``preflight``; ``offline``: no release-host file is fetched). When an action fails or
+    Ctrl-C arrives, an environment this install created is removed
+    (kept with ``keep_failed``) and the error says so; for an environment that existed, the
+    error names the packages that changed (``cleanup``).
     """
     started_clock = time.monotonic()
     reporter = reporter or NullReporter()
@@ -102,10 +112,12 @@ def install(  # each input is one collaborator of the run
         if done is not None:
             return done
     check_creatable(prepared)
+    check_hosts(hosts_to_check(prepared.actions, offline=offline))
     started = utc_now()
     plan = prepared.plan
     wheels = {w.url: w for w in plan.wheels}
     paths = {a.url: a.path for a in prepared.actions if a.kind == "download" and a.url and a.path}
+    before = before_install(prepared)
     with open_run_log(state, "install", mode="a") as (log_path, log):
         run = Run(
             prepared=prepared,
@@ -123,10 +135,24 @@ def install(  # each input is one collaborator of the run
             f"# aimetenv {__version__} install {plan.variant} {plan.tag} into "
             f"{prepared.target.label} ({prepared.target.reason}), started {started}"
         )
-        for number, action in enumerate(prepared.actions, 1):
-            run.number = number
-            reporter.action(number, run.total, action)
-            run_action(run, action, paths, wheels, started)
+        try:
+            for number, action in enumerate(prepared.actions, 1):
+                run.number = number
+                reporter.action(number, run.total, action)
+                run_action(run, action, paths, wheels, started)
+        except AimetenvError as error:
+            note = clean_up(before, run.site_packages(), keep=keep_failed)
+            if note is not None:
+                run.write_log(f"# failed: {error.message}; {note}")
+                error.message = f"{error.message}; {note}"
+                error.args = (error.message,)
+            raise
+        except KeyboardInterrupt:
+            note = clean_up(before, run.site_packages(), keep=keep_failed)
+            run.write_log(f"# interrupted; {note or 'nothing was created'}")
+            if note is None:
+                raise
+            raise InstallInterrupted(note) from None
         run.write_log(f"# finished {utc_now()}")
     prefix = prepared.prefix
     assert run.smoke is not None  # noqa: S101  # install_actions always ends with the smoke test

@@ -73,6 +73,8 @@ class InstallOptions:
     pillow_simd: bool = field(default=False, metadata=_FLAG)
     force: bool = field(default=False, metadata=_FLAG)
     """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
+    keep_failed: bool = field(default=False, metadata=_FLAG)
+    """Keep an environment this install created when the install fails (for inspection)."""
     yes: bool = field(default=False, metadata=_FLAG)
 
     @classmethod

@@ -1,4 +1,10 @@
-"""A repeated install: the receipt of the same release and a quick smoke test make it a no-op."""
+"""A repeated install: the receipt of the same release and a passing smoke test make it a no-op.
+
+The smoke test imports the AIMET packages for real (``full`` mode) and loads libpymo, so
+"already installed" is said only of an env where AIMET imports now. An env whose receipt names
+the same release but whose test fails is broken, not installed: the install stops there, says
+what failed and what repairs it, and changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from aimetenv.install.receipt import (
     receipt_path_in_env,
     receipt_path_in_state,
 )
-from aimetenv.install.smoke import StartedSmoke, build_smoke, run_call
+from aimetenv.install.smoke import StartedSmoke, build_smoke, repair_hint, run_call
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,7 +28,8 @@ if TYPE_CHECKING:
     from aimetenv.runner import Runner
 
 
-from aimetenv.install.result import InstallResult, next_step
+from aimetenv.errors import InstallError
+from aimetenv.install.result import InstallResult, next_step, target_flags
 from aimetenv.install.steps import wants, wants_pillow_simd
 
 
@@ -49,8 +56,8 @@ def _receipt_matches(prepared: Prepared, state: Path) -> tuple[Receipt, Path] | 
     return found if same and reqs_done and simd_done else None
 
 
-def start_quick_smoke(target: EnvTarget, runner: Runner, state: Path) -> StartedSmoke | None:
-    """Start the quick smoke test of an existing environment that has a receipt, on a thread.
+def start_early_smoke(target: EnvTarget, runner: Runner, state: Path) -> StartedSmoke | None:
+    """Start the smoke test of an existing environment that has a receipt, on a thread.
 
     Called as soon as the environment's lock is held, so that the test runs while the rest of
     the install is prepared (probe, plan). ``already_installed`` uses the result only when the
@@ -68,7 +75,7 @@ def start_quick_smoke(target: EnvTarget, runner: Runner, state: Path) -> Started
         SmokeSpec.from_dict(receipt.smoke),
         exports=ExportSpec.from_dict(receipt.exports),
         site_packages=receipt.site_packages,
-        mode="quick",
+        mode="full",
         cwd=str(prefix) if prefix.is_dir() else None,
     )
     return StartedSmoke(runner, call)
@@ -77,11 +84,13 @@ def start_quick_smoke(target: EnvTarget, runner: Runner, state: Path) -> Started
 def already_installed(
     prepared: Prepared, runner: Runner, state: Path, early: StartedSmoke | None = None
 ) -> InstallResult | None:
-    """The result of a no-op when the same release is installed and passes the quick smoke test.
+    """The result of a no-op when the same release is installed and passes the smoke test.
 
-    Same tag and variant in the receipt, the same optional steps asked for, and libpymo (or the
-    packages of a pure-Python build) still loading: nothing is downloaded and pip is not run.
-    ``early``: the same test started earlier (``start_quick_smoke``), used if it matches.
+    Same tag and variant in the receipt, the same optional steps asked for, and the AIMET
+    packages still importing (libpymo loading natively): nothing is downloaded and pip is not
+    run. None when the receipt does not match. When it matches but the test fails, an
+    ``InstallError`` (``installed-but-broken``) says what failed and what repairs it.
+    ``early``: the same test started earlier (``start_early_smoke``), used if it matches.
     """
     started = time.monotonic()
     target, plan = prepared.target, prepared.plan
@@ -98,14 +107,20 @@ def already_installed(
         plan.smoke,
         exports=ExportSpec.from_dict(receipt.exports),
         site_packages=sites,
-        mode="quick",
+        mode="full",
         cwd=str(prefix) if prefix.is_dir() else None,
     )
     smoke = None if early is None else early.result_for(call)
     if smoke is None:
         smoke = run_call(runner, call)
     if not smoke.ok:
-        return None
+        flags = target_flags(target, prefix)
+        raise InstallError(
+            f"{target.label} has AIMET {plan.tag} {plan.variant} installed (receipt {path}), but "
+            f"it does not work: {smoke.summary}; nothing was changed",
+            hint=repair_hint(smoke, flags),
+            code="installed-but-broken",
+        )
     return InstallResult(
         outcome="already-installed",
         plan=plan,

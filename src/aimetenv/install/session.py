@@ -3,7 +3,7 @@
 ``cli/install.py`` parses the command line and renders; what lies between is here. The
 environment's lock (``locks.env_lock``) is taken as soon as ``prepare`` knows the target, before
 the target is probed, so a second install never looks at a half-made environment. Right after,
-the quick smoke test of an existing environment starts (``repeat.start_quick_smoke``), so that
+the smoke test of an existing environment starts (``repeat.start_early_smoke``), so that
 it runs while the plan is made; its result decides a no-op. ``--dry-run`` prepares without
 either (``prepare_install``).
 """
@@ -19,7 +19,7 @@ from aimetenv.install.execute import install, lock_key
 from aimetenv.install.locks import env_lock
 from aimetenv.install.prepare import prepare
 from aimetenv.install.receipt import receipt_path_in_env
-from aimetenv.install.repeat import start_quick_smoke
+from aimetenv.install.repeat import start_early_smoke
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -96,7 +96,7 @@ def install_locked(  # the collaborators of one install
         def hold(target: EnvTarget) -> None:
             held.enter_context(env_lock(lock_key(target), state, label=target.label))
             if not options.force:
-                early[0] = start_quick_smoke(target, runner, state)
+                early[0] = start_early_smoke(target, runner, state)
 
         prepared = prepare_install(
             catalog, options, runner, cache=cache, venvs=venvs, on_target=hold
@@ -110,6 +110,8 @@ def install_locked(  # the collaborators of one install
             reporter=reporter,
             echo=echo,
             force=options.force,
+            keep_failed=options.keep_failed,
+            offline=options.offline or options.wheel_dir is not None,
             early_smoke=early[0],
         )
 

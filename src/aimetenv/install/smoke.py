@@ -8,10 +8,12 @@ releases ship around libpymo (from 1.33 on it silently falls back to a stub): th
 Two depths:
 
 - ``full``: import each package for real (``import aimet_onnx`` takes about 10 s on two cores),
-  then load the native module. This runs after an install.
+  then load the native module. This runs after an install, and to confirm that an env is
+  already installed.
 - ``quick``: find each package without running its ``__init__`` and load the native module under
   stub parent packages, the way ``<pkg>.common._libpymo`` must be loaded (it does a relative
-  import). About 0.2 s; used to confirm an "already installed" env.
+  import). About 0.2 s; ``doctor`` uses it to load the native module alone. Its summary says the
+  packages were found, never that they import.
 
 For 1.x releases the test runs with the plan's exports applied (PYTHONPATH and LD_LIBRARY_PATH
 under site-packages), because that is how the user runs AIMET after ``aimetenv env``.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from aimetenv.install.plan import ExportSpec, SmokeSpec
     from aimetenv.runner import Command, Completed, Runner
 
+_CANNOT_OPEN = re.compile(r"([\w.+-]+\.so[\w.]*): cannot open shared object file")
 SMOKE_TIMEOUT = 300.0
 """``import aimet_onnx`` alone takes about 10 s on two cores; a cold disk can take much longer."""
 SmokeMode = Literal["full", "quick"]
@@ -274,18 +278,46 @@ def build_smoke(  # each input changes what is tested
     return SmokeCall(snippet.command, snippet.begin, snippet.end, spec, mode, environment)
 
 
-def _summary(spec: SmokeSpec, checks: Sequence[SmokeCheck]) -> str:
+def _summary(spec: SmokeSpec, checks: Sequence[SmokeCheck], mode: SmokeMode) -> str:
+    """One line that claims only what was run: ``quick`` finds packages, ``full`` imports them."""
     failed = [c for c in checks if not c.ok]
     if failed:
         first = failed[0]
         what = "libpymo" if first.kind == "native" else first.name
         return f"{what} ({first.name}) failed: {first.detail}"
-    packages = ", ".join(spec.packages)
+    verb = "imports" if mode == "full" else "is found (not imported)"
+    packages = f"{', '.join(spec.packages)} {verb}" if spec.packages else ""
     if spec.native is None:
-        return f"{packages} imports; no libpymo expected (pure-Python build)"
+        return f"{packages}; no libpymo expected (pure-Python build)"
     native = next((c for c in checks if c.kind == "native"), None)
     where = f" from {native.detail}" if native is not None else ""
-    return f"{packages} imports; {spec.native} loads natively{where}"
+    loads = f"{spec.native} loads natively{where}"
+    return f"{packages}; {loads}" if packages else loads
+
+
+def missing_library(result: SmokeResult) -> str | None:
+    """The shared library a failed test could not open (``liblapacke.so.3``), if that is why."""
+    for check in result.checks:
+        if not check.ok:
+            found = _CANNOT_OPEN.search(check.detail)
+            if found is not None:
+                return found.group(1)
+    return None
+
+
+def repair_hint(result: SmokeResult, flags: str) -> str:
+    """What repairs a failed smoke test: ``--force``, unless a system library is missing."""
+    library = missing_library(result)
+    doctor = f"'aimetenv doctor {flags}'"
+    if library is not None:
+        return (
+            f"{library} is a system library, which install --force cannot add: {doctor} names "
+            "the package that provides it."
+        )
+    return (
+        f"{doctor} explains what is wrong; the same install command with --force reinstalls "
+        "the AIMET packages in place."
+    )
 
 
 def _checks(data: Any) -> tuple[SmokeCheck, ...] | None:  # noqa: ANN401  # any JSON value
@@ -331,7 +363,7 @@ def parse_smoke(call: SmokeCall, completed: Completed) -> SmokeResult:
     native_file = next((c.detail for c in checks if c.kind == "native" and c.ok), None)
     return SmokeResult(
         ok=ok,
-        summary=_summary(call.spec, checks),
+        summary=_summary(call.spec, checks, call.mode),
         checks=checks,
         native_file=native_file,
         **base,
@@ -423,7 +455,9 @@ __all__ = [
     "StartedSmoke",
     "build_smoke",
     "export_environment",
+    "missing_library",
     "parse_smoke",
+    "repair_hint",
     "run_call",
     "run_smoke",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,7 +29,7 @@ from aimetenv.install.reqsfiles import (
     has_requirements,
     wanted_names,
 )
-from aimetenv.install.smoke import SmokeResult, run_smoke
+from aimetenv.install.smoke import SmokeResult, repair_hint, run_smoke
 from aimetenv.runner import Command
 
 if TYPE_CHECKING:
@@ -181,19 +180,11 @@ class Run:
 
 
 def _create_env(run: Run, action: Action) -> None:
-    prefix = run.prepared.target.prefix
-    existed = prefix is not None and prefix.exists()
-    try:
-        completed = run.stream(action.argv, timeout=CREATE_TIMEOUT)
-        if completed.ok:
-            run.facts = probe_facts(run.runner, run.python)
-    except BaseException:
-        if prefix is not None and not existed:  # ours alone: a half-made env must not linger
-            shutil.rmtree(prefix, ignore_errors=True)
-        raise
+    """Create the environment; ``cleanup`` removes it again when this or a later step fails."""
+    completed = run.stream(action.argv, timeout=CREATE_TIMEOUT)
+    if completed.ok:
+        run.facts = probe_facts(run.runner, run.python)
     if not completed.ok or run.facts is None:
-        if prefix is not None and not existed:
-            shutil.rmtree(prefix, ignore_errors=True)
         raise run.failed(action, completed, run.prepared.target.env.creator)
     have = ".".join(str(v) for v in run.facts.version[:2])
     if have != run.plan.python_for_new_env:
@@ -356,8 +347,7 @@ def _smoke(run: Run, action: Action) -> None:
         flags = target_flags(run.prepared.target, prefix)
         raise InstallError(
             f"the packages were installed, but the smoke test failed: {result.summary}",
-            hint=f"'aimetenv doctor {flags}' explains what is wrong, and install --force "
-            f"reinstalls the AIMET packages in place; the install log is {run.log_path}.",
+            hint=f"{repair_hint(result, flags)} The install log is {run.log_path}.",
             code="smoke-failed",
             details=tuple(c.detail for c in result.checks if not c.ok),
         )
