@@ -144,18 +144,20 @@ def test_find_conda_order() -> None:
     assert find_conda({}, lambda _name: None) is None
 
 
-def test_check_target_order() -> None:
-    def check(environ: dict[str, str], last: EnvTarget | None = None) -> EnvTarget:
-        return choose_check_target(
-            TargetRequest(),
-            environ=environ,
-            conda=None,
-            conda_info=lambda: None,
-            last_installed=last,
-            current_python=Path("/usr/bin/python3"),
-            exists=lambda _p: True,
-        )
+def check(environ: dict[str, str], last: EnvTarget | None = None) -> EnvTarget:
+    """The target doctor and env choose with no flags, on a machine with no conda."""
+    return choose_check_target(
+        TargetRequest(),
+        environ=environ,
+        conda=None,
+        conda_info=lambda: None,
+        last_installed=last,
+        current_python=Path("/usr/bin/python3"),
+        exists=lambda _p: True,
+    )
 
+
+def test_check_target_order() -> None:
     assert check({"CONDA_PREFIX": "/c", "CONDA_DEFAULT_ENV": "c"}).reason.startswith(
         "the active conda"
     )
@@ -201,22 +203,11 @@ def test_each_chooser_path_names_its_origin() -> None:
     assert install_target(TargetRequest(), conda=CONDA).origin is Origin.NEW
     assert install_target(TargetRequest()).origin is Origin.NEW
 
-    def check(environ: dict[str, str], last: EnvTarget | None = None) -> Origin:
-        return choose_check_target(
-            TargetRequest(),
-            environ=environ,
-            conda=None,
-            conda_info=lambda: None,
-            last_installed=last,
-            current_python=Path("/usr/bin/python3"),
-            exists=lambda _p: True,
-        ).origin
-
     last = EnvTarget("venv", Path("/l/bin/python"), "last", Origin.LAST_INSTALL, prefix=Path("/l"))
-    assert check(active) is Origin.ACTIVE_CONDA
-    assert check({"VIRTUAL_ENV": "/v"}) is Origin.ACTIVE_VENV
-    assert check({}, last) is Origin.LAST_INSTALL
-    assert check({}) is Origin.SELF
+    assert check(active).origin is Origin.ACTIVE_CONDA
+    assert check({"VIRTUAL_ENV": "/v"}).origin is Origin.ACTIVE_VENV
+    assert check({}, last).origin is Origin.LAST_INSTALL
+    assert check({}).origin is Origin.SELF
 
 
 def test_a_conda_env_is_named_by_name_only_when_it_was_named_or_is_new() -> None:
