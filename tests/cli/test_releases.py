@@ -43,3 +43,12 @@ def test_unknown_release_is_exit_2() -> None:
     result = RUNNER.invoke(app, ["releases", "2.1"])
     assert result.exit_code == 2
     assert "is not an AIMET release" in result.stderr
+
+
+def test_latest_and_a_leading_v_name_a_release() -> None:
+    newest = max(load_catalog().releases, key=lambda r: r.version)
+    latest = json.loads(RUNNER.invoke(app, ["releases", "latest", "--json"]).stdout)
+    assert latest["tag"] == newest.tag
+    typed = RUNNER.invoke(app, ["releases", "v1.16.2"])
+    assert typed.exit_code == 0
+    assert typed.stdout == RUNNER.invoke(app, ["releases", "1.16.2"]).stdout

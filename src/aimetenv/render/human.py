@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from aimetenv.catalog.lookup import said_tag
 from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
@@ -151,8 +152,13 @@ def dry_run_text(plan: InstallPlan, target: EnvTarget, actions: list[Action]) ->
     lines = [
         f"target: {target.label} ({target.reason})",
         f"plan: AIMET {plan.tag} {plan.variant} from {plan.source}, Python {plan.python_for_new_env}",
-        "would run:",
     ]
+    said = (
+        None if plan.requested_tag is None else said_tag(plan.requested_tag, plan.tag, plan.variant)
+    )
+    if said is not None:
+        lines.append(f"tag: {said}")
+    lines.append("would run:")
     for number, action in enumerate(actions, 1):
         condition = f"   # {action.condition}" if action.condition else ""
         lines.append(f"  {number}. {action.description}")
