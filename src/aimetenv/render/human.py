@@ -49,9 +49,7 @@ def _source_lines(source: Source, release: Release) -> list[str]:
         lines.append(f"    wheel tags: {', '.join(source.wheel_tags)}")
         for old, new in source.replace.items():
             lines.append(f"    then {new} replaces {old}")
-    python = source.python or release.python
-    if python:
-        lines.append(f"    python {python}")
+    lines.extend(_python_lines(source, release))
     if source.glibc:
         lines.append(f"    glibc >= {source.glibc}")
     if source.pip:
@@ -63,6 +61,20 @@ def _source_lines(source: Source, release: Release) -> list[str]:
     if source.note:
         lines.append(f"    note: {source.note}")
     return lines
+
+
+def _python_lines(source: Source, release: Release) -> list[str]:
+    python = source.python or release.python
+    if not python:
+        return []
+    declared = sorted({f.requires_python for f in source.files if f.requires_python})
+    if source.python_reason is None:
+        return [f"    python {python}"]
+    wider = f" (the files declare Requires-Python {' / '.join(declared)})" if declared else ""
+    return [
+        f"    python {python}, stricter than PyPI's{wider}",
+        f"      why: {source.python_reason}",
+    ]
 
 
 def _variant_lines(variant: Variant, release: Release) -> list[str]:
