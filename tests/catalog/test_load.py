@@ -314,3 +314,27 @@ releases:
 """,
             "(overlay)",
         )
+
+
+@pytest.mark.parametrize(
+    ("tag", "filename", "sha256"),
+    [
+        ("2.0.0", "aimet_torch-2.0.0-cp310-none-any.whl",
+         "0b1a5992e58879f1af3c2a5f4dc80a77599d31b14c2f5853100553672c346d15"),
+        ("2.0.0", "aimet_torch-2.0.0-py38-none-any.whl",
+         "e6492a030a7bb52756b6134fb557ce47df098b2d2569068660ca619fcd6fa4ea"),
+        ("2.1.0", "aimet_torch-2.1.0-cp310-cp310-manylinux_2_34_x86_64.whl",
+         "e84fcec481279a601c3a66507a4131b844c6b1bff4019d4c4e2d4dd9b4de3b95"),
+        ("2.1.0", "aimet_torch-2.1.0-py38-none-any.whl",
+         "3c7947e504422e37220748675da761580d1249bc268317fed29c5547884c2f51"),
+    ],
+)  # fmt: skip
+def test_the_pypi_files_of_aimet_torch_2_0_and_2_1_are_all_there(
+    tag: str, filename: str, sha256: str
+) -> None:
+    # PyPI's simple index lists both files of each version; the sha256s are PyPI's own.
+    release = CATALOG.get(tag)
+    assert release is not None
+    source = release.variants["torch-gpu"].pypi
+    assert source is not None
+    assert {f.filename: f.sha256 for f in source.files}[filename] == sha256

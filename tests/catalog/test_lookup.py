@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.catalog.lookup import find_release, find_variant, nearest_releases, shown
+from aimetenv.catalog.lookup import (
+    find_release,
+    find_variant,
+    latest_release,
+    nearest_releases,
+    said_tag,
+    shown,
+)
 from aimetenv.errors import UsageError
 
 CATALOG = load_catalog()
@@ -64,7 +71,18 @@ def test_unknown_tag_names_nearest() -> None:
 
 @pytest.mark.parametrize(
     "tag",
-    ["1.16.2;rm -rf /", "../../x", "", "   ", "1" * 500, "1.16\n.2", "v1.16.2", "1.16.é", "latest"],
+    [
+        "1.16.2;rm -rf /",
+        "../../x",
+        "",
+        "   ",
+        "1" * 500,
+        "1.16\n.2",
+        "vv1.16.2",
+        "v",
+        "1.16.é",
+        "newest",
+    ],
 )
 def test_malformed_tags(tag: str) -> None:
     error = _error(tag)
@@ -115,3 +133,45 @@ def test_nearest_by_version_and_by_spelling() -> None:
 def test_shown_quotes_and_truncates() -> None:
     assert shown("a\nb") == "'a\\nb'"
     assert shown("x" * 100).endswith("...'")
+
+
+@pytest.mark.parametrize(
+    ("typed", "tag"),
+    [("v1.16.2", "1.16.2"), ("V2.42.0", "2.42.0"), (" v1.16.2.py37 ", "1.16.2.py37"),
+     ("v1.32.1.post1", "1.32.1.post1")],
+)  # fmt: skip
+def test_a_leading_v_is_the_tag_without_it(typed: str, tag: str) -> None:
+    release = find_release(CATALOG, typed)
+    assert release.tag == tag
+    assert said_tag(typed, release.tag) == f"{typed.strip()} = {tag}"
+
+
+def test_a_plain_tag_is_not_said_back() -> None:
+    assert said_tag("2.42.0", "2.42.0") is None
+
+
+def test_latest_is_the_newest_release_that_ships_the_variant() -> None:
+    newest = max(CATALOG.releases, key=lambda r: r.version)
+    assert find_release(CATALOG, "latest").tag == newest.tag
+    for variant in ("onnx-gpu", "torch_cpu", "tf-gpu", "torch-gpu-pt113", "tf-torch-gpu"):
+        release = find_release(CATALOG, "Latest", variant)
+        found = find_variant(CATALOG, release, variant)
+        assert found.shipped
+        later = [
+            r
+            for r in CATALOG.releases
+            if r.version > release.version
+            and (v := r.find_variant(found.id)) is not None
+            and v.shipped
+        ]
+        assert later == [], (variant, release.tag)
+    assert find_release(CATALOG, "latest", "tf-gpu").version < newest.version
+    assert said_tag("latest", newest.tag, "onnx-gpu") == (
+        f"latest = {newest.tag} (the newest release that offers onnx-gpu)"
+    )
+
+
+def test_latest_with_an_unknown_variant_leaves_the_refusal_to_find_variant() -> None:
+    assert latest_release(CATALOG, "toch-cpu").tag == latest_release(CATALOG).tag
+    error = _error("latest", "toch-cpu")
+    assert error.code == "unknown-variant"

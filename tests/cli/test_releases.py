@@ -43,3 +43,30 @@ def test_unknown_release_is_exit_2() -> None:
     result = RUNNER.invoke(app, ["releases", "2.1"])
     assert result.exit_code == 2
     assert "is not an AIMET release" in result.stderr
+
+
+def test_latest_and_a_leading_v_name_a_release() -> None:
+    newest = max(load_catalog().releases, key=lambda r: r.version)
+    latest = json.loads(RUNNER.invoke(app, ["releases", "latest", "--json"]).stdout)
+    assert latest["tag"] == newest.tag
+    typed = RUNNER.invoke(app, ["releases", "v1.16.2"])
+    assert typed.exit_code == 0
+    assert typed.stdout == RUNNER.invoke(app, ["releases", "1.16.2"]).stdout
+
+
+def test_a_stricter_python_range_is_shown_with_its_reason() -> None:
+    catalog = load_catalog()
+    source = catalog.get("2.0.0").variants["torch-gpu"].pypi  # type: ignore[union-attr]
+    assert source is not None
+    assert source.python == "==3.10.*"
+    assert source.python_reason
+    text = RUNNER.invoke(app, ["releases", "2.0.0"]).stdout
+    assert (
+        "python ==3.10.*, stricter than PyPI's (the files declare Requires-Python >=3.8.0)" in text
+    )
+    assert f"why: {source.python_reason}" in text
+    one = json.loads(RUNNER.invoke(app, ["releases", "2.0.0", "--json"]).stdout)
+    pypi = {v["id"]: v for v in one["variants"]}["torch-gpu"]["pypi"]
+    assert (pypi["python"], pypi["python_reason"]) == ("==3.10.*", source.python_reason)
+    plain = {v["id"]: v for v in one["variants"]}["torch-gpu"]["github"]
+    assert plain["python_reason"] is None

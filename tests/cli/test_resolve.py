@@ -164,3 +164,14 @@ def test_missing_option_is_a_usage_error_without_traceback() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "--variant" in result.stderr
+
+
+def test_latest_is_said_back_on_stdout_and_in_json() -> None:
+    code, out, err = invoke("resolve", "--variant", "onnx-cpu", "--tag", "latest")
+    assert code == 0, err
+    assert "note: latest = 2.42.0 (the newest release that offers onnx-cpu)" in out
+    code, out, _err = invoke("resolve", "--variant", "onnx-cpu", "--tag", "v2.42.0", "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert (document["tag"], document["requested_tag"]) == ("2.42.0", "v2.42.0")
+    assert document["notes"][0] == "v2.42.0 = 2.42.0"

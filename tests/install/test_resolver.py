@@ -288,3 +288,21 @@ def test_describe_python() -> None:
 def test_assumed_facts_use_old_abi_flags() -> None:
     assert assumed_facts((3, 7), glibc=(2, 31), machine="x86_64").abiflags == "m"
     assert assumed_facts((3, 8), glibc=(2, 31), machine="x86_64").abiflags == ""
+
+
+def test_latest_and_a_leading_v_are_said_back_in_the_plan() -> None:
+    latest = resolve(CATALOG, "tf-gpu", "latest", Target())
+    newest_tf = max(
+        (r for r in CATALOG.releases if (v := r.find_variant("tf-gpu")) is not None and v.shipped),
+        key=lambda r: r.version,
+    )
+    assert latest.tag == newest_tf.tag
+    assert latest.requested_tag == "latest"
+    assert latest.notes[0] == (f"latest = {newest_tf.tag} (the newest release that offers tf-gpu)")
+    assert latest.to_dict()["requested_tag"] == "latest"
+    typed = resolve(CATALOG, "torch-cpu", "v1.16.2.py37", Target())
+    plain = resolve(CATALOG, "torch-cpu", "1.16.2.py37", Target())
+    assert typed.notes == ("v1.16.2.py37 = 1.16.2.py37", *plain.notes)
+    assert typed.steps == plain.steps
+    assert plain.requested_tag is None
+    assert plain.to_dict()["requested_tag"] is None

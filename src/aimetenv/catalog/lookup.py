@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from aimetenv.catalog.model import Catalog, Release, Variant
 
 _TAG_SHAPE = re.compile(r"^\d+(\.\d+){1,3}(\.post\d+)?(\.py37)?$")
+_LEADING_V = re.compile(r"^[vV](?=\d)")
+LATEST = "latest"
+"""The tag that stands for the newest release (that offers the variant, when one is named)."""
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -28,9 +31,51 @@ def shown(text: str, limit: int = 40) -> str:
     return repr(cut)
 
 
-def find_release(catalog: Catalog, tag: str) -> Release:
-    """The release for ``tag``, or a UsageError naming the nearest releases."""
+def typed_tag(tag: str) -> str:
+    """The tag as the catalog spells it: ``v1.16.2`` -> ``1.16.2``; ``Latest`` -> ``latest``."""
     text = tag.strip()
+    if text.lower() == LATEST:
+        return LATEST
+    return _LEADING_V.sub("", text)
+
+
+def latest_release(catalog: Catalog, variant: str | None = None) -> Release:
+    """The newest release; with ``variant``, the newest that ships it (when any release does).
+
+    A variant no release ships leaves the choice to the newest release, so ``find_variant``
+    says what is wrong with the variant in its own words.
+    """
+    newest = sorted(catalog.releases, key=lambda r: (r.version, r.tag))
+    if not newest:
+        raise UsageError("the release catalog lists no releases", code="unknown-tag")
+    parsed = parse_variant_id(variant) if variant is not None else None
+    if parsed is not None:
+        offering = [r for r in newest if (v := r.find_variant(parsed.id)) is not None and v.shipped]
+        if offering:
+            return offering[-1]
+    return newest[-1]
+
+
+def said_tag(tag: str, release_tag: str, variant: str | None = None) -> str | None:
+    """How a plan says back a tag typed as ``latest`` or ``v1.16.2``; None for a plain tag."""
+    text = tag.strip()
+    if text == release_tag:
+        return None
+    if typed_tag(text) == LATEST:
+        which = f"the newest release that offers {variant}" if variant else "the newest release"
+        return f"latest = {release_tag} ({which})"
+    return f"{text} = {release_tag}"
+
+
+def find_release(catalog: Catalog, tag: str, variant: str | None = None) -> Release:
+    """The release for ``tag``, or a UsageError naming the nearest releases.
+
+    ``latest`` is the newest release (that ships ``variant``, when it is given), and a leading
+    ``v`` is dropped (``v1.16.2`` is ``1.16.2``), as people copy tags from GitHub.
+    """
+    text = typed_tag(tag)
+    if text == LATEST:
+        return latest_release(catalog, variant)
     if text in catalog.non_releases:
         raise UsageError(
             f"tag {text!r} is not an AIMET release: {catalog.non_releases[text]}",
@@ -39,7 +84,8 @@ def find_release(catalog: Catalog, tag: str) -> Release:
         )
     if not text or len(text) > MAX_INPUT or not _TAG_SHAPE.match(text):
         raise UsageError(
-            f"malformed tag {shown(tag)}: a release tag looks like 1.16.2, 1.16.2.py37 or 2.42.0",
+            f"malformed tag {shown(tag)}: a release tag looks like 1.16.2, 1.16.2.py37, "
+            "2.42.0 or latest",
             hint=_nearest_hint(catalog, text),
             code="malformed-tag",
         )
@@ -144,10 +190,14 @@ def normalized(variant: str) -> str:
 
 
 __all__ = [
+    "LATEST",
     "find_release",
     "find_variant",
     "known_variant_ids",
+    "latest_release",
     "nearest_releases",
     "normalized",
+    "said_tag",
     "shown",
+    "typed_tag",
 ]

@@ -275,6 +275,6 @@ def _release_override(
             "--tag and --variant go together", hint="Give both, or neither.", code="bad-release"
         )
     loaded = catalog()
-    release = find_release(loaded, tag)
+    release = find_release(loaded, tag, variant)
     found = find_variant(loaded, release, variant)
     return release.tag, found.id

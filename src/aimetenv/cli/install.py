@@ -43,7 +43,8 @@ TagOpt = Annotated[
     Optional[str],
     typer.Option(
         "--tag",
-        help="Release tag, e.g. 1.16.2.py37, 1.26.0, 1.34.0, 2.42.0. Required, here or in --spec.",
+        help="Release tag, e.g. 1.16.2.py37, 1.34.0, v2.42.0, or latest (the newest release "
+        "that offers the variant). Required, here or in --spec.",
         show_default=False,
     ),
 ]

@@ -18,7 +18,10 @@ VariantOpt = Annotated[
 TagOpt = Annotated[
     str,
     typer.Option(
-        "--tag", help="Release tag, e.g. 1.16.2.py37, 1.26.0, 1.34.0, 2.42.0.", show_default=False
+        "--tag",
+        help="Release tag, e.g. 1.16.2.py37, 1.34.0, v2.42.0, or latest (the newest release "
+        "that offers the variant).",
+        show_default=False,
     ),
 ]
 JsonOpt = Annotated[

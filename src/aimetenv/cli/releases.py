@@ -43,7 +43,10 @@ PypiUrlOpt = Annotated[
 @guarded("releases")
 def releases(  # one parameter per option
     tag: Annotated[
-        Optional[str], typer.Argument(help="Show this release in detail.", show_default=False)
+        Optional[str],
+        typer.Argument(
+            help="Show this release in detail (v2.42.0 and latest work too).", show_default=False
+        ),
     ] = None,
     refresh: RefreshOpt = False,
     reset: ResetOpt = False,

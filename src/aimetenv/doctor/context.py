@@ -240,7 +240,7 @@ class DoctorContext:
         from aimetenv.catalog.lookup import find_release, find_variant  # noqa: PLC0415  # only when a release is looked up
 
         try:
-            release = find_release(catalog, tag)
+            release = find_release(catalog, tag, variant_id)
             variant = find_variant(catalog, release, variant_id)
         except UsageError as error:
             return None, f"{origin} names {tag} {variant_id}: {error.message}"

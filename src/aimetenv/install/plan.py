@@ -156,6 +156,8 @@ class InstallPlan:
     smoke: SmokeSpec
     exports: ExportSpec
     notes: tuple[str, ...] = field(default=())
+    requested_tag: str | None = None
+    """The tag as typed when it is not the release's own (``latest``, ``v2.42.0``)."""
 
     @property
     def wheels(self) -> tuple[PlannedWheel, ...]:
@@ -172,6 +174,7 @@ class InstallPlan:
         return {
             "schema": PLAN_SCHEMA,
             "tag": self.tag,
+            "requested_tag": self.requested_tag,
             "variant": self.variant,
             "era": self.era,
             "date": self.date,

@@ -117,7 +117,7 @@ def find_base_interpreter(
 
 
 def _default_name(catalog: Catalog, options: InstallOptions) -> str:
-    release = find_release(catalog, options.tag)
+    release = find_release(catalog, options.tag, options.variant)
     variant = find_variant(catalog, release, options.variant)
     return f"aimet-{variant.id}-{release.tag}"
 

@@ -6,6 +6,7 @@ target has, so ``resolve``, ``install`` and ``download`` stop before anything is
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import parse_tag
 from packaging.version import Version
 
-from aimetenv.catalog.lookup import find_release, find_variant
+from aimetenv.catalog.lookup import find_release, find_variant, said_tag
 from aimetenv.catalog.names import is_compatible, parse_wheel_name, tags_text
 from aimetenv.envs.facts import TargetFacts, assumed_facts, parse_xy_tuple, with_glibc
 from aimetenv.errors import UsageError
@@ -69,8 +70,9 @@ def resolve(
 ) -> InstallPlan:
     """Resolve a variant and a tag for a target into an install plan, or refuse with a reason."""
     options = options or Options()
-    release = find_release(catalog, tag)
+    release = find_release(catalog, tag, variant)
     found = find_variant(catalog, release, variant)
+    said = said_tag(tag, release.tag, found.id)
     kinds = _source_order(release, found, options.source)
     first_error: UsageError | None = None
     for position, kind in enumerate(kinds):
@@ -87,7 +89,7 @@ def resolve(
         note = None
         if position > 0 and first_error is not None:
             note = f"using {kind} because the {kinds[0]} files do not fit: {first_error.message}"
-        return _build_plan(
+        plan = _build_plan(
             catalog,
             release=release,
             variant=found,
@@ -96,6 +98,9 @@ def resolve(
             options=options,
             source_note=note,
         )
+        if said is None:
+            return plan
+        return dataclasses.replace(plan, requested_tag=tag.strip(), notes=(said, *plan.notes))
     if first_error is not None:
         raise first_error
     wanted = options.source

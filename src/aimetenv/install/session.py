@@ -52,7 +52,7 @@ def prepare_install(  # the places an install uses, each injected for testing
 
     ``cache``: the download cache (``<cache>/<tag>/<file>``); ``venvs``: where new named venvs go.
     """
-    release_tag = find_release(catalog, options.tag).tag
+    release_tag = find_release(catalog, options.tag, options.variant).tag
     folder = options.wheel_dir
 
     def wheel_path(wheel: PlannedWheel) -> Path:

@@ -18,6 +18,7 @@ def _source(source: Source | None) -> dict[str, Any] | None:
         "requirement": source.requirement,
         "wheel_tags": list(source.wheel_tags),
         "python": source.python,
+        "python_reason": source.python_reason,
         "python_default": source.python_default,
         "glibc": source.glibc,
         "pip": source.pip,

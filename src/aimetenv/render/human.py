@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from aimetenv.catalog.lookup import said_tag
 from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
@@ -48,9 +49,7 @@ def _source_lines(source: Source, release: Release) -> list[str]:
         lines.append(f"    wheel tags: {', '.join(source.wheel_tags)}")
         for old, new in source.replace.items():
             lines.append(f"    then {new} replaces {old}")
-    python = source.python or release.python
-    if python:
-        lines.append(f"    python {python}")
+    lines.extend(_python_lines(source, release))
     if source.glibc:
         lines.append(f"    glibc >= {source.glibc}")
     if source.pip:
@@ -62,6 +61,20 @@ def _source_lines(source: Source, release: Release) -> list[str]:
     if source.note:
         lines.append(f"    note: {source.note}")
     return lines
+
+
+def _python_lines(source: Source, release: Release) -> list[str]:
+    python = source.python or release.python
+    if not python:
+        return []
+    declared = sorted({f.requires_python for f in source.files if f.requires_python})
+    if source.python_reason is None:
+        return [f"    python {python}"]
+    wider = f" (the files declare Requires-Python {' / '.join(declared)})" if declared else ""
+    return [
+        f"    python {python}, stricter than PyPI's{wider}",
+        f"      why: {source.python_reason}",
+    ]
 
 
 def _variant_lines(variant: Variant, release: Release) -> list[str]:
@@ -151,8 +164,13 @@ def dry_run_text(plan: InstallPlan, target: EnvTarget, actions: list[Action]) ->
     lines = [
         f"target: {target.label} ({target.reason})",
         f"plan: AIMET {plan.tag} {plan.variant} from {plan.source}, Python {plan.python_for_new_env}",
-        "would run:",
     ]
+    said = (
+        None if plan.requested_tag is None else said_tag(plan.requested_tag, plan.tag, plan.variant)
+    )
+    if said is not None:
+        lines.append(f"tag: {said}")
+    lines.append("would run:")
     for number, action in enumerate(actions, 1):
         condition = f"   # {action.condition}" if action.condition else ""
         lines.append(f"  {number}. {action.description}")
