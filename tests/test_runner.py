@@ -118,3 +118,19 @@ def test_the_recording_runner_answers_by_the_longest_prefix() -> None:
     assert runner.stream(Command(("pip", "install", "x")), log).returncode == 1
     assert runner.run(Command(("conda",))).ok
     assert runner.argvs == [("pip", "list"), ("pip", "install", "x"), ("conda",)]
+
+
+def test_stream_ticks_while_a_child_prints_nothing() -> None:
+    # The heartbeat of a silent pip rests on this: ticks come whether or not a line arrives.
+    ticks: list[int] = []
+    seen: list[str] = []
+    code = "import time\nprint('start', flush=True)\ntime.sleep(1)"
+    done = RUNNER.stream(
+        Command((sys.executable, "-c", code)),
+        io.StringIO(),
+        echo=seen.append,
+        tick=lambda: ticks.append(len(seen)),
+    )
+    assert done.ok
+    assert seen == ["start"]
+    assert any(count == 1 for count in ticks[1:]), ticks  # ticks after the only line, while silent

@@ -2,7 +2,9 @@
 
 Commands are argv tuples (never shell strings). ``run`` captures output and returns it as data,
 exit status and time-outs included, so ``doctor`` can report failures; ``stream`` sends merged
-output to a log (and optionally echoes it live) for long pip runs. On Ctrl-C the child gets
+output to a log (and optionally echoes it live) for long pip runs, and calls an optional ``tick``
+at least every 0.2 s while the child runs, so that a progress display can redraw its clock and a
+heartbeat can be written even while the child prints nothing. On Ctrl-C the child gets
 SIGINT, then SIGTERM, then SIGKILL, and the KeyboardInterrupt goes on up.
 """
 
@@ -89,9 +91,16 @@ class Runner(Protocol):
         ...
 
     def stream(
-        self, command: Command, log: IO[str], echo: Callable[[str], None] | None = None
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> Completed:
-        """Run with stdout and stderr merged into ``log`` (and ``echo``); keep the tail."""
+        """Run with stdout and stderr merged into ``log`` (and ``echo``); keep the tail.
+
+        ``tick`` is called on every poll while the child runs, whether it printed or not.
+        """
         ...
 
 
@@ -214,9 +223,16 @@ class SubprocessRunner:
         return Completed(command, process.returncode, out, err, time.monotonic() - start)
 
     def stream(
-        self, command: Command, log: IO[str], echo: Callable[[str], None] | None = None
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> Completed:
-        """Run with stdout and stderr merged into ``log`` (and ``echo``); keep the tail."""
+        """Run with stdout and stderr merged into ``log`` (and ``echo``); keep the tail.
+
+        ``tick`` is called on every poll (at least every 0.2 s) while the child runs.
+        """
         start = time.monotonic()
         process = self._popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -228,6 +244,8 @@ class SubprocessRunner:
         lines = _pump(process.stdout)
         try:
             while True:
+                if tick is not None:
+                    tick()
                 try:
                     line = lines.get(timeout=_POLL_SECONDS)
                 except queue.Empty:

@@ -365,6 +365,14 @@ def test_wrong_python_is_refused_then_recreated_with_reqs(
     )
     assert result.returncode == 0, tail(result.stderr)
     assert "-m venv --clear" in (Path(_log_of(result.stderr)).read_text())
+    # The log is named when the install starts, before its first step, not only at the end.
+    first_log = next(
+        i for i, line in enumerate(result.stderr.splitlines()) if line.startswith("log:")
+    )
+    first_step = next(
+        i for i, line in enumerate(result.stderr.splitlines()) if line.startswith("[1/")
+    )
+    assert first_log < first_step
     assert receipt_of(prefix)["python_version"] == "3.7.16"
     assert pip_list(prefix)["six"] == "1.16.0"
     expected = [p for p in ("liblapacke", "liblapacke-dev", "coreutils") if not _deb_installed(p)]

@@ -54,10 +54,14 @@ class SpyRunner:
         return self.real.run(command)
 
     def stream(
-        self, command: Command, log: IO[str], echo: Callable[[str], None] | None = None
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> Completed:
         self.commands.append(command.argv)
-        return self.real.stream(command, log, echo)
+        return self.real.stream(command, log, echo, tick)
 
 
 @dataclass

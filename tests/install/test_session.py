@@ -47,10 +47,14 @@ class SpyRunner(SubprocessRunner):
         return super().run(command)
 
     def stream(
-        self, command: Command, log: IO[str], echo: Callable[[str], None] | None = None
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> Completed:
         self.argvs.append(command.argv)
-        return super().stream(command, log, echo)
+        return super().stream(command, log, echo, tick)
 
 
 def stop(prepared: Prepared) -> None:

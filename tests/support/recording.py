@@ -64,10 +64,16 @@ class RecordingRunner:
         return self._answer(command)
 
     def stream(
-        self, command: Command, log: IO[str], echo: Callable[[str], None] | None = None
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> Completed:
         """Record ``command``; its canned stdout goes to ``log`` (and ``echo``) as a real run's would."""
         done = self._answer(command)
+        if tick is not None:
+            tick()
         for line in done.stdout.splitlines():
             log.write(line + "\n")
             if echo is not None:

@@ -24,10 +24,14 @@ from aimetenv.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
 
     from aimetenv.install.actions import Action
+    from aimetenv.install.activity import Activity
     from aimetenv.install.prepare import Prepared
+    from aimetenv.runner import Completed
 
 VariantOpt = Annotated[
     Optional[str],
@@ -218,6 +222,7 @@ def _install(
             )
 
     echo = verbose > 0 and not quiet
+    reporter = _ConsoleReporter(err, talk=talk, echo=echo)
     result = install_locked(
         catalog,
         options,
@@ -227,8 +232,9 @@ def _install(
         venvs=venvs_dir(),
         confirm=confirm,
         progress=make_progress(settings),
-        reporter=_ConsoleReporter(err, talk=talk, echo=echo),
+        reporter=reporter,
         echo=echo,
+        watcher=reporter if talk else None,
     )
     from aimetenv.install.reqsfiles import running_as_root
     from aimetenv.render.install import install_document, install_summary
@@ -272,12 +278,31 @@ def _confirm_recreate(label: str, *, yes: bool, interactive: bool) -> None:
 
 
 class _ConsoleReporter:
-    """Prints each action as it starts (and pip's output with -v) on stderr."""
+    """Prints each action as it starts, the log's path, and each step's progress on stderr.
 
-    def __init__(self, err: "Console", *, talk: bool, echo: bool) -> None:
+    A step's child shows its elapsed time and pip's current activity, redrawn in place on a
+    terminal, or a heartbeat line every ``heartbeat_seconds`` without one (``StepStatus``); pip's
+    own output with -v.
+    """
+
+    def __init__(
+        self,
+        err: "Console",
+        *,
+        talk: bool,
+        echo: bool,
+        heartbeat_seconds: "float | None" = None,
+    ) -> None:
+        from aimetenv.render.progress import HEARTBEAT_SECONDS, StepStatus
+
         self.err = err
         self.talk = talk
         self.echo = echo
+        self.status = StepStatus(
+            err.file,
+            terminal=err.is_terminal,
+            heartbeat_seconds=HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds,
+        )
 
     def action(self, number: int, total: int, action: "Action") -> None:
         from aimetenv.render.install import action_line
@@ -294,4 +319,28 @@ class _ConsoleReporter:
 
     def output(self, line: str) -> None:
         if self.echo:
-            self.err.out(line, highlight=False)
+            self.status.above(line)
+
+    def log_opened(self, path: "Path") -> None:
+        from aimetenv.render.install import log_line
+
+        if self.talk:
+            self.err.print(log_line(path))
+
+    def child_started(self, tool: str) -> None:
+        self.status.started(tool)
+
+    def child_activity(self, activity: "Activity") -> None:
+        self.status.activity(activity)
+
+    def child_tick(self) -> None:
+        self.status.tick()
+
+    def child_finished(self, completed: "Completed") -> None:
+        self.status.finished(completed)
+
+    def retrying(self, number: int, retries: int, code: str) -> None:
+        from aimetenv.render.progress import retry_line
+
+        if self.talk:
+            self.status.above(retry_line(number, retries, code))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     import requests
 
+    from aimetenv.fetch.http import RetryListener
     from aimetenv.fetch.progress import ProgressFactory
     from aimetenv.install.plan import PlannedWheel
 
@@ -70,8 +71,11 @@ class Downloader:
         progress: ProgressFactory | None = None,
         lock_timeout: float = 900.0,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: RetryListener | None = None,
     ) -> None:
         """Settings only; no network activity until ``fetch`` or ``exists``.
+
+        ``on_retry`` hears of each retry of a request (see ``HttpClient``).
 
         ``offline``: never touch the network; ``fetch`` serves only verified cache entries and
         ``exists`` answers from the cache. ``timeout`` bounds each read (and a transfer that
@@ -93,6 +97,7 @@ class Downloader:
             backoff=backoff,
             timeout=self.timeout,
             sleep=sleep,
+            on_retry=on_retry,
         )
 
     def path_for(self, filename: str, tag: str) -> Path:

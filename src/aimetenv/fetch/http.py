@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     import requests
 
 T = TypeVar("T")
+RetryListener = Callable[[int, int, str], None]
+"""Hears ``(number, retries, code)`` before retry ``number`` of ``retries``; ``code`` is the
+failure's (``timeout``, ``connection``, ``http-503``, ...)."""
 
 MAX_REDIRECTS = 10
 MAX_BACKOFF = 30.0
@@ -90,13 +93,19 @@ class HttpClient:
         backoff: float = 0.5,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: RetryListener | None = None,
     ) -> None:
-        """Settings only; the session is made on first use."""
+        """Settings only; the session is made on first use.
+
+        ``on_retry(number, retries, code)`` hears of each retry before its backoff, so that the
+        user sees "retry 2/4 after a time-out" rather than a silent wait.
+        """
         self.allow_http = allow_http
         self.retries = max(0, retries)
         self.backoff = max(0.0, backoff)
         self.timeout = timeout
         self.sleep = sleep
+        self.on_retry = on_retry
         self._session: requests.Session | None = None
 
     def session(self) -> requests.Session:
@@ -204,6 +213,8 @@ class HttpClient:
                 delay = min(MAX_BACKOFF, self.backoff * (2 ** (number - 1)))
                 if last is not None and last.retry_after is not None:
                     delay = min(MAX_BACKOFF, max(delay, last.retry_after))
+                if self.on_retry is not None and last is not None:
+                    self.on_retry(number, self.retries, last.code)
                 self.sleep(delay)
             try:
                 return attempt()
@@ -295,6 +306,7 @@ __all__ = [
     "MAX_TIMEOUT",
     "TIMEOUT_VARIABLE",
     "HttpClient",
+    "RetryListener",
     "RetryableError",
     "broken_read",
     "default_timeout",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from aimetenv import __version__
 from aimetenv.errors import AimetenvError, FileError
 from aimetenv.fsutil import open_run_log
+from aimetenv.install.activity import WatchedRunner
 from aimetenv.install.cleanup import InstallInterrupted, before_install, clean_up
 from aimetenv.install.preflight import check_hosts, hosts_to_check
 from aimetenv.install.repeat import already_installed
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from aimetenv.envs.targets import EnvTarget
+    from aimetenv.install.activity import Watcher
     from aimetenv.install.prepare import Prepared
     from aimetenv.install.smoke import StartedSmoke
     from aimetenv.runner import Runner
@@ -92,6 +94,7 @@ def install(  # each input is one collaborator of the run
     keep_failed: bool = False,
     offline: bool = False,
     early_smoke: StartedSmoke | None = None,
+    watcher: Watcher | None = None,
 ) -> InstallResult:
     """Carry out ``prepared.actions`` in order; the caller holds the environment's lock.
 
@@ -104,6 +107,9 @@ def install(  # each input is one collaborator of the run
     Ctrl-C arrives, an environment this install created is removed
     (kept with ``keep_failed``) and the error says so; for an environment that existed, the
     error names the packages that changed (``cleanup``).
+
+    ``watcher``: hears the log's path as soon as it is opened, and what each streamed child
+    (pip, uv, compile) is doing while it runs (``activity``).
     """
     started_clock = time.monotonic()
     reporter = reporter or NullReporter()
@@ -119,9 +125,11 @@ def install(  # each input is one collaborator of the run
     paths = {a.url: a.path for a in prepared.actions if a.kind == "download" and a.url and a.path}
     before = before_install(prepared)
     with open_run_log(state, "install", mode="a") as (log_path, log):
+        if watcher is not None:
+            watcher.log_opened(log_path)
         run = Run(
             prepared=prepared,
-            runner=runner,
+            runner=runner if watcher is None else WatchedRunner(runner, watcher),
             fetcher=fetcher,
             state=state,
             reporter=reporter,

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.fetch.download import Downloader
     from aimetenv.fetch.progress import ProgressFactory
+    from aimetenv.install.activity import Watcher
     from aimetenv.install.offline import WheelhouseFetcher
     from aimetenv.install.options import InstallOptions
     from aimetenv.install.plan import PlannedWheel
@@ -84,11 +85,13 @@ def install_locked(  # the collaborators of one install
     progress: ProgressFactory | None = None,
     reporter: Reporter | None = None,
     echo: bool = False,
+    watcher: Watcher | None = None,
 ) -> InstallResult:
     """Prepare under the environment's lock, then carry the actions out; the lock is let go after.
 
     ``confirm`` is called once everything is decided and before anything is fetched or changed:
     the command line announces the target there and asks before a ``--recreate``.
+    ``watcher`` hears the log's path, each step's activity and each download retry.
     """
     with contextlib.ExitStack() as held:
         early: list[StartedSmoke | None] = [None]
@@ -105,7 +108,7 @@ def install_locked(  # the collaborators of one install
         return install(
             prepared,
             runner=runner,
-            fetcher=_fetcher(prepared, options, cache=cache, progress=progress),
+            fetcher=_fetcher(prepared, options, cache=cache, progress=progress, watcher=watcher),
             state=state,
             reporter=reporter,
             echo=echo,
@@ -113,11 +116,17 @@ def install_locked(  # the collaborators of one install
             keep_failed=options.keep_failed,
             offline=options.offline or options.wheel_dir is not None,
             early_smoke=early[0],
+            watcher=watcher,
         )
 
 
 def _fetcher(
-    prepared: Prepared, options: InstallOptions, *, cache: Path, progress: ProgressFactory | None
+    prepared: Prepared,
+    options: InstallOptions,
+    *,
+    cache: Path,
+    progress: ProgressFactory | None,
+    watcher: Watcher | None,
 ) -> WheelhouseFetcher | Downloader:
     """The wheelhouse of ``--wheel-dir`` (its manifest is checked first), or the downloader."""
     if options.wheel_dir is not None:
@@ -131,6 +140,7 @@ def _fetcher(
         allow_http=options.allow_http,
         offline=options.offline,
         progress=progress,
+        on_retry=None if watcher is None else watcher.retrying,
     )
 
 

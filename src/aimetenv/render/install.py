@@ -14,6 +14,8 @@ from rich.text import Text
 from aimetenv.fetch.urls import redact
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from aimetenv.install.actions import Action
     from aimetenv.install.prepare import Prepared
     from aimetenv.install.result import InstallResult, NextStep
@@ -37,6 +39,11 @@ def target_line(prepared: Prepared) -> str:
 def action_line(number: int, total: int, action: Action) -> str:
     """``[3/9] download Aimet-....whl (resumable, ...)``."""
     return f"[{number}/{total}] {action.description}"
+
+
+def log_line(path: Path) -> str:
+    """Where the children's output goes, said when the install starts."""
+    return f"log: {path}"
 
 
 def skipped_line(reason: str) -> str:
