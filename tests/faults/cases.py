@@ -800,8 +800,52 @@ DOCTOR_CASES: tuple[Case, ...] = (
     ),
 )
 
+# -- a failed pip step, translated: the network inside pip, a resolution conflict ------------
+
+PIPFAIL_CASES: tuple[Case, ...] = (
+    Case(
+        "pip-index-drops-connections",
+        "network",
+        "install; the index accepts each connection (so the preflight passes) and closes it at "
+        'once, as a failing proxy does (was: pip\'s "No matching distribution", exit 4, no host)',
+        3,
+        "aimetenv: error: step 2/6 failed: install the CPU builds of torch and torchvision from "
+        "one index: pip could not reach 127.0.0.1:… (the PyTorch index), which dropped the "
+        "connection; venv …, which this install created, was removed (--keep-failed keeps it "
+        "for inspection). Check the network (proxy settings come from HTTPS_PROXY), then run "
+        "the command again. Pass --torch-index URL for another index, or install from a "
+        "wheelhouse ('aimetenv download', then --wheel-dir DIR --offline). The full output is "
+        "in ….",
+        "the new env is removed, no receipt; the same command completes against a working index",
+        form="pip-failure",
+    ),
+    Case(
+        "pip-torchvision-conflict",
+        "network",
+        "install; the torch index has torch 2.13.0 and a torchvision built for torch 2.9.0 (was: "
+        "pip's ResolutionImpossible and its advice to loosen ranges)",
+        4,
+        "aimetenv: error: step 2/6 failed: install the CPU builds of torch and torchvision from "
+        "one index: pip cannot install torch and torchvision==0.24.0 together: The user "
+        "requested torch; torchvision 0.24.0 depends on torch==2.9.0; venv …, which "
+        "this install created, was removed (--keep-failed keeps it for inspection). Each "
+        "torchvision build is made for one torch (this one for torch 2.9.0), and both must come "
+        "from the same index: point --torch-index at an index that has torchvision together "
+        "with the torch it was built for, as the PyTorch CPU index does. The full output is in ….",
+        "the new env is removed, no receipt",
+        form="pip-failure",
+    ),
+)
+
+
 CASES: tuple[Case, ...] = (
-    INPUT_CASES + FILE_CASES + NETWORK_CASES + ENV_CASES + INTERRUPT_CASES + DOCTOR_CASES
+    INPUT_CASES
+    + FILE_CASES
+    + NETWORK_CASES
+    + ENV_CASES
+    + INTERRUPT_CASES
+    + DOCTOR_CASES
+    + PIPFAIL_CASES
 )
 
 _BY_ID = {c.id: c for c in CASES}

@@ -154,10 +154,12 @@ def _try(host: Host, timeout: float) -> str | None:
         return f"cannot be reached ({error.strerror or error})"
 
 
-def check_hosts(hosts: Sequence[Host], timeout: float | None = None) -> None:
-    """Try every host at once; the first that does not answer (in order) is a ``NetworkError``."""
+def first_unreachable(
+    hosts: Sequence[Host], timeout: float | None = None
+) -> tuple[Host, str] | None:
+    """Try every host at once; the first that does not answer (in order), and why, or None."""
     if not hosts:
-        return
+        return None
     limit = default_timeout() if timeout is None else timeout
     answers: list[str | None] = [None] * len(hosts)
 
@@ -174,11 +176,20 @@ def check_hosts(hosts: Sequence[Host], timeout: float | None = None) -> None:
         thread.join()
     for host, answer in zip(hosts, answers):
         if answer is not None:
-            raise NetworkError(
-                f"{host.address} ({host.role}) {answer}; nothing was changed",
-                hint=f"Check the network (proxy settings come from HTTPS_PROXY). {host.option}.",
-                code="host-unreachable",
-            )
+            return host, answer
+    return None
 
 
-__all__ = ["Host", "check_hosts", "hosts_to_check"]
+def check_hosts(hosts: Sequence[Host], timeout: float | None = None) -> None:
+    """Try every host at once; the first that does not answer (in order) is a ``NetworkError``."""
+    found = first_unreachable(hosts, timeout)
+    if found is not None:
+        host, answer = found
+        raise NetworkError(
+            f"{host.address} ({host.role}) {answer}; nothing was changed",
+            hint=f"Check the network (proxy settings come from HTTPS_PROXY). {host.option}.",
+            code="host-unreachable",
+        )
+
+
+__all__ = ["Host", "check_hosts", "first_unreachable", "hosts_to_check"]

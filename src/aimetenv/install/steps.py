@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,9 +14,11 @@ from packaging.version import InvalidVersion, Version
 from aimetenv import __version__
 from aimetenv.catalog.names import wheel_problem
 from aimetenv.envs.probe import probe_facts
-from aimetenv.errors import InstallError, IntegrityError, NetworkError
+from aimetenv.errors import AimetenvError, InstallError, IntegrityError, NetworkError
 from aimetenv.fetch.urls import redact
 from aimetenv.install.actions import pip_argv, reqs_find_links
+from aimetenv.install.pipfail import explain
+from aimetenv.install.preflight import hosts_to_check
 from aimetenv.install.receipt import (
     Receipt,
     record_last_install,
@@ -167,12 +169,34 @@ class Run:
         self.write_log(f"# exit status {completed.returncode} after {completed.seconds:.1f} s")
         return completed
 
-    def failed(self, action: Action, completed: Completed, tool: str) -> InstallError:
-        """The error for a step whose child failed, with its last lines and the log."""
+    def failed(
+        self,
+        action: Action,
+        completed: Completed,
+        tool: str,
+        argv: tuple[str, ...] | None = None,
+    ) -> AimetenvError:
+        """The error for a step whose child failed, with its last lines and the log.
+
+        A pip or uv step whose output shows a network error or a resolution conflict gets that
+        error instead (``pipfail``), with the log as its one detail.
+        """
+        step = f"step {self.number}/{self.total} failed: {action.description}"
+        if tool in ("pip", "uv") and not completed.timed_out:
+            ran = replace(action, argv=argv if argv is not None else action.argv)
+            hosts = hosts_to_check([ran], offline=True)
+            explained = explain(completed.tail(80), hosts, tool=tool)
+            if explained is not None:
+                explained.message = f"{step}: {explained.message}"
+                explained.args = (explained.message,)
+                explained.hint = f"{explained.hint} The full output is in {self.log_path}."
+                explained.details = (f"log: {self.log_path}",)
+                self.write_log(f"# {explained.code}: {explained.message}")
+                return explained
         reason = "timed out" if completed.timed_out else f"exit status {completed.returncode}"
         tail = tuple(completed.tail(15).splitlines())
         return InstallError(
-            f"step {self.number}/{self.total} failed: {action.description} ({tool} {reason})",
+            f"{step} ({tool} {reason})",
             hint=f"The full output is in {self.log_path}.",
             code="step-failed",
             details=(*tail, f"log: {self.log_path}"),
@@ -305,7 +329,7 @@ def _reqs_pip(run: Run, action: Action) -> None:
         )
         completed = run.stream(argv)
         if not completed.ok:
-            raise run.failed(action, completed, _tool(run))
+            raise run.failed(action, completed, _tool(run), argv)
         run.reqs_files.append(path)
 
 
