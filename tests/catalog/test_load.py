@@ -249,7 +249,9 @@ releases:
     variants:
       onnx-cpu:
         github:
-          wheels: [aimet_onnx-2.42.0+cpu-cp310-abi3-manylinux_2_34_x86_64.whl]
+          wheels:
+          - file: aimet_onnx-2.42.0+cpu-cp310-abi3-manylinux_2_34_x86_64.whl
+            quoted: REL test
           confidence: verified-asset
           evidence: REL test
           sha256:
@@ -308,7 +310,7 @@ releases:
       onnx-cpu:
         github:
           wheels: [aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl]
-          confidence: verified-asset
+          confidence: inferred
           evidence: x
           sha256: {aimet_onnx-2.42.0-cp310-abi3-manylinux_2_34_x86_64.whl: nothex}
 """,

@@ -150,7 +150,11 @@ def test_legacy_names_become_verified_with_everything_else_kept(
     after = github(catalog, "1.16.2.py37", "torch-cpu")
     assert before.confidence == "inferred"
     assert after.confidence == "verified-asset"
-    assert after.wheels == before.wheels
+    assert [w.filename for w in after.wheels] == [w.filename for w in before.wheels]
+    assert not any(w.verified for w in before.wheels)
+    assert all(w.quoted and w.quoted.startswith("REL ") for w in after.wheels), (
+        "the release listing quotes each name"
+    )
     assert (after.pins, after.pip, after.python, after.note) == (
         before.pins,
         before.pip,

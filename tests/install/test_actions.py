@@ -262,3 +262,16 @@ def test_uv_uninstall() -> None:
         Path("/e/bin/python"), ("pillow",), (), installer="uv", uv="/u", action="uninstall"
     )
     assert argv == ("/u", "pip", "uninstall", "--python", "/e/bin/python", "pillow")
+
+
+def test_the_host_is_asked_only_for_the_inferred_files() -> None:
+    plan = resolve(CATALOG, "torch-gpu", "1.23.0", Target(python=(3, 8), glibc=(2, 36)))
+    actions = install_actions(plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path)
+    asked = [a.url.rsplit("/", 1)[-1] for a in actions if a.kind == "check-url" and a.url]
+    assert asked == [
+        "AimetTorch-torch_gpu_1.23.0-cp38-cp38-linux_x86_64.whl",
+        "Aimet-torch_gpu_1.23.0-cp38-cp38-linux_x86_64.whl",
+    ]
+    assert all("(inferred name)" in a.description for a in actions if a.kind == "check-url")
+    downloads = [a for a in actions if a.kind == "download"]
+    assert len(downloads) == 3, "every file is still downloaded and its sha256 recorded"

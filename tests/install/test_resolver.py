@@ -306,3 +306,27 @@ def test_latest_and_a_leading_v_are_said_back_in_the_plan() -> None:
     assert typed.steps == plain.steps
     assert plain.requested_tag is None
     assert plain.to_dict()["requested_tag"] is None
+
+
+def test_only_quoted_files_skip_the_existence_check() -> None:
+    plan = resolve(CATALOG, "torch-gpu", "1.23.0", Target(python=(3, 8), glibc=(2, 36)))
+    checked = {w.filename: w.check_exists for w in plan.wheels}
+    assert checked == {
+        "AimetCommon-torch_gpu_1.23.0-cp38-cp38-linux_x86_64.whl": False,
+        "AimetTorch-torch_gpu_1.23.0-cp38-cp38-linux_x86_64.whl": True,
+        "Aimet-torch_gpu_1.23.0-cp38-cp38-linux_x86_64.whl": True,
+    }
+    quoted = next(w for w in plan.wheels if not w.check_exists)
+    assert (quoted.confidence, quoted.quoted) == (
+        "verified",
+        "ISS #1878 https://github.com/qualcomm/aimet/issues/1878",
+    )
+    assert any(
+        n.startswith("2 of the 3 file names of 1.23.0 torch-gpu are inferred") for n in plan.notes
+    )
+
+
+def test_a_source_quoted_file_by_file_plans_no_existence_check() -> None:
+    plan = resolve(CATALOG, "torch-gpu", "1.34.0", Target(python=(3, 10), glibc=(2, 36)))
+    assert [(w.confidence, w.check_exists) for w in plan.wheels] == [("verified", False)]
+    assert not any("inferred" in n for n in plan.notes)

@@ -100,13 +100,19 @@ def _source(  # one validation per field, read top to bottom
     torch = data.get("torch")
     if torch not in (None, "cpu-index"):
         raise where.at(".torch").fail(f"expected cpu-index, found {torch!r}")
+    level = confidence(data.get("confidence"), where.at(".confidence"))
+    unquoted = [w.filename for w in wheels if not w.verified]
+    if kind == "github" and level == "verified-asset" and unquoted:
+        raise where.at(".confidence").fail(
+            f"verified-asset needs a 'quoted' source for every wheel; {unquoted[0]} has none"
+        )
     sha = str_map(data.get("sha256"), where.at(".sha256"))
     for name, digest in sha.items():
         if not SHA256_RE.match(digest):
             raise where.at(f".sha256.{name}").fail("expected 64 lowercase hex digits")
     return Source(
         kind="github" if kind == "github" else "pypi",
-        confidence=confidence(data.get("confidence"), where.at(".confidence")),
+        confidence=level,
         evidence=required_text(
             data.get("evidence", defaults.get("evidence")), where.at(".evidence")
         ),

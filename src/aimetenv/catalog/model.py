@@ -26,6 +26,19 @@ class WheelFile:
     filename: str
     find_links: bool = False
     """This pip call needs the PyTorch find-links page (local-version torch pins)."""
+    quoted: str | None = None
+    """The source that quotes this exact file name (an issue, the release page, a file listing),
+    or None: the name is inferred, and install asks the host for it before relying on it."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether a cited source quotes this exact file name."""
+        return self.quoted is not None
+
+    @property
+    def evidence(self) -> str:
+        """``verified (quoted by ...)`` or ``inferred``, as ``releases TAG`` shows it."""
+        return f"verified (quoted by {self.quoted})" if self.quoted else "inferred"
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,10 @@ class Source:
 
     @property
     def verified(self) -> bool:
-        """Whether the exact file names were seen on the host."""
-        return self.confidence in ("verified-asset", "verified-pypi")
+        """Whether every file name is quoted by a source (release host) or listed by PyPI."""
+        if self.kind == "github":
+            return all(w.verified for w in self.wheels)
+        return self.confidence == "verified-pypi"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The user overlay that ``releases --refresh`` writes, built from what the release APIs said.
 
 - For a release the catalog knows, each variant whose every file matches a release asset gets
-  the real asset names, ``confidence: verified-asset``, ``evidence: REL <url> (refreshed
-  <date>)`` and the ``sha256`` digests the API reports (newer releases have them; older ones do
-  not). Other fields of the variant stay as packaged.
+  the real asset names, each ``quoted`` by the release listing, ``confidence:
+  verified-asset``, ``evidence: REL <url> (refreshed <date>)`` and the ``sha256`` digests the
+  API reports (newer releases have them; older ones do not). Other fields of the variant stay as packaged.
 - A release newer than every packaged one is added whole. It takes the era and the rules of the
   newest packaged release (its template): each of the template's variants is looked for among
   the new release's assets (the template's file name with the new version).
@@ -90,7 +90,11 @@ def _fallback(
 def _source_dict(source: Source, assets: Sequence[Asset], evidence: str) -> dict[str, Any]:
     wheels: list[Any] = []
     for wheel, asset in zip(source.wheels, assets):
-        wheels.append({"file": asset.name, "find_links": True} if wheel.find_links else asset.name)
+        # The release API's asset list quotes each name: the file is verified by that listing.
+        entry: dict[str, Any] = {"file": asset.name, "quoted": evidence}
+        if wheel.find_links:
+            entry["find_links"] = True
+        wheels.append(entry)
     data: dict[str, Any] = {
         "wheels": wheels,
         "python": source.python,

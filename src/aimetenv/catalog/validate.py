@@ -102,14 +102,19 @@ def confidence(value: object, where: Where) -> str:
 
 
 def wheel_file(value: object, where: Where) -> WheelFile:
-    """``value`` as a release-host wheel: its file name, or a mapping with its details."""
+    """``value`` as a release-host wheel: its file name, or a mapping with its details.
+
+    ``quoted`` names the source that quotes the exact file name; without it the name is inferred.
+    """
+    quoted = None
     if isinstance(value, str):
         name, find_links = value, False
     else:
         data = mapping(value, where)
-        check_keys(data, frozenset({"file", "find_links"}), where)
+        check_keys(data, frozenset({"file", "find_links", "quoted"}), where)
         name = required_text(data.get("file"), where.at(".file"))
         find_links = bool(data.get("find_links", False))
+        quoted = text_value(data.get("quoted"), where.at(".quoted"), optional=True)
     fields = wheel_fields(name)
     if fields is None or "/" in name:
         raise where.fail(f"not a wheel file name: {name!r}")
@@ -117,7 +122,7 @@ def wheel_file(value: object, where: Where) -> WheelFile:
         parse_tag(fields[2])
     except ValueError:
         raise where.fail(f"wheel file name has no valid tags: {name!r}") from None
-    return WheelFile(filename=name, find_links=find_links)
+    return WheelFile(filename=name, find_links=find_links, quoted=quoted)
 
 
 def wheel_tag(value: object, where: Where) -> None:

@@ -149,7 +149,7 @@ def install_actions(  # each argument is one independent input of the plan
             actions.append(
                 Action(
                     "check-url",
-                    f"ask the release host whether {wheel.filename} exists ({wheel.confidence} name)",
+                    f"ask the release host whether {wheel.filename} exists (inferred name)",
                     url=wheel.url,
                     condition="only if the file is not already downloaded",
                 )

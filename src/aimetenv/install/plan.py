@@ -28,7 +28,9 @@ class PlannedWheel:
     find_links: bool = False
     sha256: str | None = None
     check_exists: bool = False
-    """The catalog's name is not a verified asset name: ask the host with HEAD before downloading."""
+    """The name is inferred (no source quotes it): ask the host with HEAD before downloading."""
+    quoted: str | None = None
+    """The source that quotes this exact file name, when it is verified."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -39,6 +41,7 @@ class PlannedWheel:
             "confidence": self.confidence,
             "find_links": self.find_links,
             "check_exists": self.check_exists,
+            "quoted": self.quoted,
         }
 
 

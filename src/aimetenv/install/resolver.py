@@ -268,10 +268,11 @@ def _build_plan(
             planned = PlannedWheel(
                 filename=wheel.filename,
                 url=_url(base, release.tag, wheel.filename),
-                confidence=source.confidence,
+                confidence="verified" if wheel.verified else "inferred",
                 find_links=wheel.find_links,
                 sha256=source.sha256.get(wheel.filename),
-                check_exists=source.confidence != "verified-asset",
+                check_exists=not wheel.verified,
+                quoted=wheel.quoted,
             )
             steps.append(
                 Step(
@@ -281,10 +282,17 @@ def _build_plan(
                     pip_args=("-f", find_links) if wheel.find_links else (),
                 )
             )
-        if source.confidence != "verified-asset":
+        inferred = [w.filename for w in source.wheels if not w.verified]
+        if inferred:
+            count = (
+                "the file name"
+                if len(source.wheels) == 1
+                else f"{len(inferred)} of the {len(source.wheels)} file names"
+            )
             notes.append(
-                f"the file names of {release.tag} {variant.id} are {source.confidence}: "
-                "install asks the release host for each one (HEAD) before downloading"
+                f"{count} of {release.tag} {variant.id} {'is' if len(inferred) == 1 else 'are'} "
+                "inferred (no source quotes them): install asks the release host for each one "
+                "(HEAD) before downloading"
             )
     else:
         if source.torch == "cpu-index":

@@ -14,7 +14,15 @@ def _source(source: Source | None) -> dict[str, Any] | None:
     return {
         "confidence": source.confidence,
         "evidence": source.evidence,
-        "wheels": [{"filename": w.filename, "find_links": w.find_links} for w in source.wheels],
+        "wheels": [
+            {
+                "filename": w.filename,
+                "find_links": w.find_links,
+                "evidence": "verified" if w.verified else "inferred",
+                "quoted": w.quoted,
+            }
+            for w in source.wheels
+        ],
         "requirement": source.requirement,
         "wheel_tags": list(source.wheel_tags),
         "python": source.python,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from aimetenv.catalog.model import Catalog, Release, Source, Variant
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.actions import Action
-    from aimetenv.install.plan import InstallPlan
+    from aimetenv.install.plan import InstallPlan, PlannedWheel
 
 
 def releases_table(releases: Iterable[Release]) -> Table:
@@ -43,6 +43,7 @@ def _source_lines(source: Source, release: Release) -> list[str]:
         for wheel in source.wheels:
             extra = "  [with the PyTorch find-links page]" if wheel.find_links else ""
             lines.append(f"    {wheel.filename}{extra}")
+            lines.append(f"      {wheel.evidence}")
     else:
         extra = "  [torch and torchvision from the PyTorch CPU index first]" if source.torch else ""
         lines.append(f"    {source.requirement}{extra}")
@@ -110,6 +111,15 @@ def release_detail(catalog: Catalog, release: Release) -> Text:
     return Text("\n".join(lines).rstrip() + "\n")
 
 
+def _wheel_lines(wheel: PlannedWheel) -> list[str]:
+    lines = [f"     {wheel.url}"]
+    if wheel.quoted:
+        lines.append(f"     verified: quoted by {wheel.quoted}")
+    elif wheel.check_exists:
+        lines.append("     inferred: install asks the host for it (HEAD) first")
+    return lines
+
+
 def plan_text(plan: InstallPlan) -> Text:
     """The plan for ``resolve``: what, from where, for which Python, in which order."""
     lines = [
@@ -134,7 +144,7 @@ def plan_text(plan: InstallPlan) -> Text:
     for number, step in enumerate(plan.steps, 1):
         lines.append(f"  {number}. {step.description}")
         if step.wheel is not None:
-            lines.append(f"     {step.wheel.url}")
+            lines.extend(_wheel_lines(step.wheel))
         if step.pip_args:
             lines.append(f"     pip options: {' '.join(step.pip_args)}")
     smoke = plan.smoke
