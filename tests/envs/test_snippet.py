@@ -37,3 +37,11 @@ def test_each_problem_is_named() -> None:
     assert garbage.problem == "not-json"
     odd = read_framed(Completed(command, 0, "B\n[1]\nE\n", "", 0.1), "B", "E")
     assert (odd.problem, odd.data) == (None, [1])
+
+
+def test_lines_of_the_programs_own_that_start_with_the_cookie_are_not_the_answer() -> None:
+    # doctor's programs mark each native module they load as "<begin>-native <path>".
+    command = Command(argv=("x",), timeout=5)
+    out = 'B-native /x/_a.so\nB-native /x/_b.so\nB\n{"ok": true}\nE\nwarning after\n'
+    framed = read_framed(Completed(command, 0, out, "", 0.1), "B", "E")
+    assert (framed.problem, framed.data) == (None, {"ok": True})

@@ -66,7 +66,8 @@ def _input(  # one row of bad input, with its command line
 
 
 _MALFORMED = (
-    "aimetenv: error: malformed tag {}: a release tag looks like 1.16.2, 1.16.2.py37 or 2.42.0. …"
+    "aimetenv: error: malformed tag {}: a release tag looks like 1.16.2, 1.16.2.py37, 2.42.0 or "
+    "latest. …"
 )
 _OFFERS = "Release 1.16.2.py37 offers: torch-gpu, torch-cpu, tf-gpu, tf-cpu."
 
@@ -86,8 +87,8 @@ INPUT_CASES: tuple[Case, ...] = (
     _input(
         "tag-empty",
         "install with `--tag ''`",
-        "aimetenv: error: malformed tag '': a release tag looks like 1.16.2, 1.16.2.py37 or "
-        "2.42.0. See 'aimetenv releases' for the list of releases.",
+        "aimetenv: error: malformed tag '': a release tag looks like 1.16.2, 1.16.2.py37, 2.42.0 "
+        "or latest. See 'aimetenv releases' for the list of releases.",
         (*INSTALL[:3], "--tag", "", *TARGET),
     ),
     _input(

@@ -78,9 +78,13 @@ def read_framed(completed: Completed, begin: str, end: str) -> Framed:
     if completed.timed_out:
         return Framed(completed, problem="timed-out")
     text = completed.stdout
-    if begin not in text or end not in text:
+    stop = text.find(end)
+    # The last begin cookie before the end one: a program may print lines of its own that
+    # start with the cookie (doctor's programs mark each native module they load that way).
+    start = text.rfind(begin, 0, stop) if stop >= 0 else -1
+    if start < 0:
         return Framed(completed, problem="no-answer")
-    body = text.split(begin, 1)[1].split(end, 1)[0].strip()
+    body = text[start + len(begin) : stop].strip()
     try:
         return Framed(completed, json.loads(body))
     except json.JSONDecodeError:
