@@ -88,9 +88,10 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
     """A real Python 3.7 venv with the 1.16.2.py37 torch-cpu stand-in, installed by aimetenv.
 
     Made by ``aimetenv install --variant torch-cpu --tag 1.16.2.py37 --mirror
-    http://127.0.0.1:PORT --venv P --torch-find-links http://127.0.0.1:PORT/links/`` from a
-    loopback release host serving the three wheels as ``/<tag>/<file>``, so it carries the
-    receipt (``P/etc/aimetenv/receipt.json``); no exports are set in it. Returns the prefix.
+    http://127.0.0.1:PORT --venv P --torch-find-links http://127.0.0.1:PORT/links/
+    --skip-system-check`` (the stand-in's libpymo needs no liblapacke) from a loopback release
+    host serving the three wheels as ``/<tag>/<file>``, so it carries the receipt
+    (``P/etc/aimetenv/receipt.json``); no exports are set in it. Returns the prefix.
 
     Tests must not change it; tests that break it take a copy (``copy_env``).
     """
@@ -106,7 +107,7 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
         _simple, links = host.serve_index(legacy_release.folder)
         _run_install(
             ["--variant", VARIANT, "--tag", TAG, "--mirror", host.base, "--venv", str(prefix),
-             "--torch-find-links", links],
+             "--torch-find-links", links, "--skip-system-check"],
             env,
             "legacy_env",
         )  # fmt: skip

@@ -47,7 +47,8 @@ def legacy_host(legacy_release: LegacyRelease, tmp_path: Path) -> Iterator[Relea
         yield host
 
 
-def legacy_args(host: ReleaseHost, *extra: str) -> list[str]:
+def legacy_args(host: ReleaseHost, *extra: str, system_check: bool = False) -> list[str]:
+    """The legacy stand-ins' install; their libpymo needs no liblapacke, so the check is off."""
     return [
         "install",
         "--variant",
@@ -59,6 +60,7 @@ def legacy_args(host: ReleaseHost, *extra: str) -> list[str]:
         "--torch-find-links",
         host.url("links/"),
         *extra,
+        *(() if system_check else ("--skip-system-check",)),
     ]
 
 
@@ -89,6 +91,32 @@ def test_refusals_happen_before_any_request(
     assert expected in one_line(result.stderr)
     assert "Traceback" not in result.stderr
     assert index.requests == []
+    assert not prefix.exists()
+
+
+def test_a_missing_liblapacke_is_refused_before_anything_changes(
+    legacy_host: ReleaseHost, tmp_path: Path
+) -> None:
+    if _deb_installed("liblapacke"):
+        pytest.skip("liblapacke is installed here: dpkg-query finds nothing missing")
+    prefix = tmp_path / "env"
+    dry = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), "--dry-run",
+                                    system_check=True))  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    assert "system check: liblapacke is not installed (dpkg-query)" in dry.stdout
+    assert f"{sudo}apt-get install -y liblapacke" in dry.stdout
+    result = run_aimetenv(*legacy_args(legacy_host, "--venv", str(prefix), system_check=True))
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.splitlines()[-1]  # after the target line, the only error line
+    assert sum(x.startswith("aimetenv: error:") for x in result.stderr.splitlines()) == 1
+    assert (
+        "torch-cpu 1.16.2.py37 needs the Debian package liblapacke, which is not installed" in line
+    )
+    assert f"Install it with '{sudo}apt-get install -y liblapacke'" in line
+    assert "--skip-system-check" in line
+    assert "Traceback" not in result.stderr
+    assert legacy_host.hits() == []
     assert not prefix.exists()
 
 
@@ -432,7 +460,8 @@ def test_wheel_dir_is_checked_before_anything_changes(
         "files": files,
     }
     (house / "manifest.json").write_text(json.dumps(manifest))
-    args = ["install", "--variant", VARIANT, "--tag", TAG, "--wheel-dir", str(house)]
+    args = ["install", "--variant", VARIANT, "--tag", TAG, "--wheel-dir", str(house),
+            "--skip-system-check"]  # fmt: skip
     damaged = house / legacy_release.meta.name
     original = damaged.read_bytes()
     damaged.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))

@@ -838,6 +838,22 @@ PIPFAIL_CASES: tuple[Case, ...] = (
     ),
 )
 
+# -- what the machine lacks, found before anything is fetched or created ---------------------
+
+SYSTEM_CASES: tuple[Case, ...] = (
+    Case(
+        "system-package-missing",
+        "system",
+        "install a 1.x release on a Debian system without `liblapacke`, which its libpymo loads "
+        "(was: found only after the download and install, by the smoke test)",
+        2,
+        "aimetenv: error: torch-cpu 1.16.2.py37 needs the Debian package liblapacke, which is "
+        "not installed (dpkg-query); nothing was changed. Install it with '…apt-get install -y "
+        "liblapacke', or pass --skip-system-check to install without it.",
+        NO_REQUEST + "; the same command with --skip-system-check installs",
+    ),
+)
+
 
 CASES: tuple[Case, ...] = (
     INPUT_CASES
@@ -847,6 +863,7 @@ CASES: tuple[Case, ...] = (
     + INTERRUPT_CASES
     + DOCTOR_CASES
     + PIPFAIL_CASES
+    + SYSTEM_CASES
 )
 
 _BY_ID = {c.id: c for c in CASES}

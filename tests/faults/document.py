@@ -33,6 +33,7 @@ GROUPS = (
     ("input", "Malformed and hostile input"),
     ("files", "Paths and files"),
     ("network", "Hosts and downloads"),
+    ("system", "What the machine lacks"),
     ("env", "Environments that are there already"),
     ("interrupt", "Ctrl-C"),
     ("concurrency", "Two at once"),

@@ -136,7 +136,16 @@ def check(ran: Ran, row: Case) -> str:
 
 
 def install_args(host: ReleaseHost, *extra: str) -> list[str]:
-    """``install`` of the legacy 1.16.2.py37 torch-cpu stand-ins from the loopback host."""
+    """``install`` of the legacy 1.16.2.py37 torch-cpu stand-ins from the loopback host.
+
+    With ``--skip-system-check``: the stand-ins' libpymo needs no liblapacke, which this machine
+    lacks (``system_args`` leaves it out, for the case that is about that check).
+    """
+    return [*system_args(host, *extra), "--skip-system-check"]
+
+
+def system_args(host: ReleaseHost, *extra: str) -> list[str]:
+    """``install`` of the legacy stand-ins with the check of the Debian packages left on."""
     return ["install", "--variant", VARIANT, "--tag", TAG, "--mirror", host.base,
             "--torch-find-links", host.url("links/"), *extra]  # fmt: skip
 

@@ -63,7 +63,7 @@ def test_require_names_what_is_missing() -> None:
 
 def test_every_option_is_listed_once_with_its_parts_spelled_out() -> None:
     names = [key.parameter for key in option_keys()]
-    assert len(names) == len(set(names)) == 24
+    assert len(names) == len(set(names)) == 25
     assert names[2:6] == ["name", "prefix", "venv", "python"]
     assert names[9:14] == ["source", "mirror", "index_url", "torch_index", "torch_find_links"]
     params: dict[str, object] = {**dict.fromkeys(names), "spec": "x.yaml", "dry_run": True}

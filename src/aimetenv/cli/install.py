@@ -118,6 +118,14 @@ KeepFailedOpt = Annotated[
         "interrupted (it is removed otherwise).",
     ),
 ]
+SkipSystemCheckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-system-check",
+        help="Install even when a Debian package the release's native library loads "
+        "(liblapacke for 1.x) is missing; without it, install refuses before any download.",
+    ),
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Answer yes to any confirmation.")]
 
 
@@ -148,6 +156,7 @@ def install(  # one parameter per option
     pillow_simd: PillowSimdOpt = False,
     force: ForceOpt = False,
     keep_failed: KeepFailedOpt = False,
+    skip_system_check: SkipSystemCheckOpt = False,
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
     json_output: JsonOpt = False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aimetenv import __version__
@@ -24,7 +25,9 @@ from aimetenv.install.activity import WatchedRunner
 from aimetenv.install.cleanup import InstallInterrupted, before_install, clean_up
 from aimetenv.install.preflight import check_hosts, hosts_to_check
 from aimetenv.install.repeat import already_installed
+from aimetenv.install.reqsfiles import running_as_root
 from aimetenv.install.result import InstallResult, next_step
+from aimetenv.install.space import check_space, plan_needs
 from aimetenv.install.steps import (
     Fetcher,
     NullReporter,
@@ -34,10 +37,9 @@ from aimetenv.install.steps import (
     utc_now,
     wants,
 )
+from aimetenv.install.syscheck import refuse_missing
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.activity import Watcher
     from aimetenv.install.prepare import Prepared
@@ -82,6 +84,22 @@ def check_creatable(prepared: Prepared) -> None:
     os.rmdir(probe)  # noqa: PTH106  # the probe folder is empty
 
 
+def check_room(prepared: Prepared) -> None:
+    """Refuse, before any download, a cache or environment filesystem without room (``space``)."""
+    paths = {a.url: a.path for a in prepared.actions if a.kind == "download" and a.url and a.path}
+    if not prepared.sizes or not paths:
+        return
+    cache = Path(next(iter(paths.values()))).parent
+    needs, unknown = plan_needs(
+        prepared.plan,
+        prepared.sizes,
+        cached=lambda url: url in paths and Path(paths[url]).is_file(),
+        cache=cache,
+        prefix=prepared.prefix,
+    )
+    check_space(needs, unknown=unknown)
+
+
 def install(  # each input is one collaborator of the run
     prepared: Prepared,
     *,
@@ -102,10 +120,11 @@ def install(  # each input is one collaborator of the run
     smoke test, is left alone ("already installed"); one that fails it is refused.
     ``early_smoke``: that test, started by ``start_early_smoke`` while the install was prepared.
 
-    Before the first action, every host the actions will contact must accept a connection
-    (``preflight``; ``offline``: no release-host file is fetched). When an action fails or
-    Ctrl-C arrives, an environment this install created is removed
-    (kept with ``keep_failed``) and the error says so; for an environment that existed, the
+    Before the first action, the Debian packages the release's native library needs must be
+    installed (``syscheck``; ``prepare`` asked dpkg-query), and every host the actions will
+    contact must accept a connection (``preflight``; ``offline``: no release-host file is
+    fetched). When an action fails or Ctrl-C arrives, an environment this install created is
+    removed (kept with ``keep_failed``) and the error says so; for an environment that existed, the
     error names the packages that changed (``cleanup``).
 
     ``watcher``: hears the log's path as soon as it is opened, and what each streamed child
@@ -117,7 +136,9 @@ def install(  # each input is one collaborator of the run
         done = already_installed(prepared, runner, state, early_smoke)
         if done is not None:
             return done
+    refuse_missing(prepared.system, root=running_as_root())
     check_creatable(prepared)
+    check_room(prepared)
     check_hosts(hosts_to_check(prepared.actions, offline=offline))
     started = utc_now()
     plan = prepared.plan

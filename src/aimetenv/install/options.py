@@ -75,6 +75,8 @@ class InstallOptions:
     """Reinstall even when the receipt says it is done (the AIMET packages in place, too)."""
     keep_failed: bool = field(default=False, metadata=_FLAG)
     """Keep an environment this install created when the install fails (for inspection)."""
+    skip_system_check: bool = field(default=False, metadata=_FLAG)
+    """Install even when a Debian package the release's native library loads is missing."""
     yes: bool = field(default=False, metadata=_FLAG)
 
     @classmethod

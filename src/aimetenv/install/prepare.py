@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,10 @@ from aimetenv.envs.targets import (
 )
 from aimetenv.errors import UsageError
 from aimetenv.install.actions import Action, Installer, install_actions
+from aimetenv.install.reqsfiles import running_as_root
 from aimetenv.install.resolver import PythonMismatchError, Target, resolve
+from aimetenv.install.space import known_sizes
+from aimetenv.install.syscheck import SystemCheck, check_system
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -52,6 +55,10 @@ class Prepared:
     recreate: bool
     installer: Installer = "pip"
     uv: str | None = None
+    system: SystemCheck | None = None
+    """The Debian packages the release's native library needs, as dpkg-query found them."""
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    """The catalog's size of each planned file that has one, by URL (PyPI files)."""
 
     @property
     def prefix(self) -> Path:
@@ -199,6 +206,9 @@ def prepare(  # the inputs of one decision, each injected for testing
         plan = _from_wheelhouse(plan, options.wheel_dir)
     if options.installer == "uv":
         _check_uv(plan, uv)
+    system = check_system(runner, plan, skip=options.skip_system_check)
+    if system is not None:
+        plan = replace(plan, notes=(*plan.notes, system.note(root=running_as_root())))
     effective = target if not recreate else _as_new(target)
     actions = install_actions(
         plan,
@@ -223,6 +233,8 @@ def prepare(  # the inputs of one decision, each injected for testing
         recreate=recreate,
         installer=options.installer,
         uv=uv,
+        system=system,
+        sizes=known_sizes(catalog, plan),
     )
 
 

@@ -187,6 +187,7 @@ def dry_run_text(plan: InstallPlan, target: EnvTarget, actions: list[Action]) ->
         shown = action.display()
         if shown:
             lines.append(f"     {shown}{condition}")
+    lines.extend(f"note: {note}" for note in plan.notes if note != said)
     return Text(redact("\n".join(lines)) + "\n")
 
 

@@ -1,0 +1,42 @@
+"""What the machine lacks, found before anything is fetched or created: a Debian package.
+
+dpkg-query is this machine's own, and ``liblapacke`` is really not installed here; the test is
+skipped where it is (nothing would be missing) or where dpkg-query does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from aimetenv.errors import AimetenvError
+from aimetenv.install.reqsfiles import deb_installed
+from aimetenv.runner import SubprocessRunner
+from faults.cases import case
+from faults.helpers import check, install_args, receipt_of, run, system_args
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from support.releasehost import ReleaseHost
+
+
+def _lapacke_missing() -> bool:
+    try:
+        return not deb_installed(SubprocessRunner(), "liblapacke")
+    except AimetenvError:  # no dpkg-query here
+        return False
+
+
+def test_a_missing_debian_package_is_refused_before_any_request(
+    host: ReleaseHost, tmp_path: Path
+) -> None:
+    if not _lapacke_missing():
+        pytest.skip("dpkg-query is absent or liblapacke is installed: nothing to refuse")
+    prefix = tmp_path / "env"
+    check(run(*system_args(host, "--venv", str(prefix))), case("system-package-missing"))
+    assert host.hits() == []
+    assert not prefix.exists()
+    assert run(*install_args(host, "--venv", str(prefix))).returncode == 0
+    assert receipt_of(prefix).is_file()
