@@ -90,7 +90,8 @@ def test_404_is_exit_3_one_line_and_the_error_document(tmp_path: Path, host: Rel
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--python", "three"], "--python needs a Python version"),
+        (["--python-version", "three"], "--python-version needs a Python version"),
+        (["--python", "3.10"], "For a Python version use --python-version 3.10."),
         (["--glibc", "2"], "--glibc needs a version"),
     ],
 )

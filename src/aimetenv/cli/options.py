@@ -101,6 +101,19 @@ PrefixOpt = Annotated[
     Optional[str],
     typer.Option("--prefix", "-p", help="Conda environment path.", show_default=False),
 ]
+PythonVersionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--python-version",
+        help="Plan for this Python (X.Y) instead of the one the release was built for.",
+        show_default=False,
+    ),
+]
+"""X.Y everywhere; ``--python`` always names an interpreter (install, env, doctor)."""
+InterpreterRefusedOpt = Annotated[
+    Optional[str], typer.Option("--python", hidden=True, show_default=False)
+]
+"""``--python`` on a command that plans for a version: refused in the command, in one line."""
 VenvOpt = Annotated[Optional[str], typer.Option("--venv", help="Venv path.", show_default=False)]
 PythonPathOpt = Annotated[
     Optional[str],
@@ -113,12 +126,14 @@ __all__ = [
     "AllowHttpOpt",
     "GlibcOpt",
     "IndexUrlOpt",
+    "InterpreterRefusedOpt",
     "JsonOpt",
     "MirrorOpt",
     "NameOpt",
     "NoColorOpt",
     "PrefixOpt",
     "PythonPathOpt",
+    "PythonVersionOpt",
     "QuietOpt",
     "SourceOpt",
     "TagOpt",
