@@ -77,6 +77,7 @@ def test_404_is_exit_3_one_line_and_the_error_document(tmp_path: Path, host: Rel
         app, download("-d", str(tmp_path / "wh"), "--mirror", host.base, "--json")
     )
     assert result.exit_code == 3
+    assert not (tmp_path / "wh").exists(), "the folder the failed download made is gone"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert host.file_url(TAG, NAME) in lines[0]
