@@ -30,7 +30,15 @@ JsonOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 VerboseOpt = Annotated[
-    int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        metavar="...",
+        show_default=False,
+        help="More detail; a flag that repeats: -vv shows more than -v.",
+    ),
 ]
 NoColorOpt = Annotated[
     bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")
