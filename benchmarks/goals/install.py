@@ -67,7 +67,7 @@ def wheelhouse(setup: OnnxSetup, say: Callable[[str], None]) -> Path:
     with setup.torch_index() as simple:
         argv = [
             *aimetenv_argv(), "download", "--variant", ONNX_VARIANT, "--tag", ONNX_TAG,
-            "-d", str(folder), "--python", "3.11", "--torch-index", simple,
+            "-d", str(folder), "--python-version", "3.11", "--torch-index", simple,
         ]  # fmt: skip
         run_checked(argv, setup.env(), "the wheelhouse")
     return folder

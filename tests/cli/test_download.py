@@ -77,6 +77,7 @@ def test_404_is_exit_3_one_line_and_the_error_document(tmp_path: Path, host: Rel
         app, download("-d", str(tmp_path / "wh"), "--mirror", host.base, "--json")
     )
     assert result.exit_code == 3
+    assert not (tmp_path / "wh").exists(), "the folder the failed download made is gone"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert host.file_url(TAG, NAME) in lines[0]
@@ -90,7 +91,8 @@ def test_404_is_exit_3_one_line_and_the_error_document(tmp_path: Path, host: Rel
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--python", "three"], "--python needs a Python version"),
+        (["--python-version", "three"], "--python-version needs a Python version"),
+        (["--python", "3.10"], "For a Python version use --python-version 3.10."),
         (["--glibc", "2"], "--glibc needs a version"),
     ],
 )

@@ -87,16 +87,23 @@ def test_mirror_from_option_and_environment(monkeypatch: pytest.MonkeyPatch) -> 
         (["--variant", "torch-cpu", "--tag", "2.0"], "is not an AIMET release"),
         (["--variant", "tf-gpu", "--tag", "2.20.0"], "the last release with tf-gpu is 2.14.0"),
         (
-            ["--variant", "torch-cpu", "--tag", "1.16.2.py37", "--python", "3.10"],
+            ["--variant", "torch-cpu", "--tag", "1.16.2.py37", "--python-version", "3.10"],
             "needs Python 3.7",
         ),
         (
-            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--python", "3.9"],
+            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--python-version", "3.9"],
             "needs Python 3.10 or newer",
         ),
         (
-            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--python", "three"],
-            "--python needs a Python version",
+            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--python-version", "three"],
+            "--python-version needs a Python version",
+        ),
+        (
+            ["--variant", "onnx-cpu", "--tag", "2.42.0", "--python", "3.11"],
+            (
+                "resolve takes no --python (that names an interpreter, as in install, env and "
+                "doctor). For a Python version use --python-version 3.11."
+            ),
         ),
         (
             ["--variant", "onnx-cpu", "--tag", "2.42.0", "--glibc", "2.31"],

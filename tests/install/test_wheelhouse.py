@@ -138,7 +138,21 @@ def test_failed_download_leaves_the_directory_without_files(
     with pytest.raises(NetworkError) as caught:
         build(plan, tmp_path / "wh", tmp_path)
     assert caught.value.code == "not-found"
-    assert list((tmp_path / "wh").iterdir()) == []
+    assert not (tmp_path / "wh").exists()
+
+
+def test_failed_download_removes_only_the_folders_it_created(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    plan = plan_for("torch-cpu", "1.34.0", mirror=host.base)
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(NetworkError):
+        build(plan, tmp_path / "kept" / "new" / "wh", tmp_path)
+    assert list((tmp_path / "kept").iterdir()) == []
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(NetworkError):
+        build(plan, tmp_path / "existing", tmp_path)
+    assert (tmp_path / "existing").is_dir()
 
 
 def test_rebuilding_reuses_the_cache_and_another_plan_is_refused(
@@ -377,7 +391,7 @@ def test_failed_pip_download_is_one_error_with_pip_tail(tmp_path: Path, indexes:
     assert "aimet-onnx==2.41.0" in caught.value.message
     assert any("aimet-onnx==2.41.0" in line for line in caught.value.details)
     assert str(tmp_path / "pip.log") in (caught.value.hint or "")
-    assert list((tmp_path / "wh").iterdir()) == []
+    assert not (tmp_path / "wh").exists()
 
 
 @pytest.mark.usefixtures("no_pip_config")
@@ -417,4 +431,4 @@ def test_an_interpreter_without_pip_is_named(tmp_path: Path) -> None:
     with pytest.raises(NetworkError) as caught:
         build(plan, tmp_path / "wh", tmp_path, python=str(bare / "bin" / "python"))
     assert "has no pip" in (caught.value.hint or "")
-    assert list((tmp_path / "wh").iterdir()) == []
+    assert not (tmp_path / "wh").exists()

@@ -191,6 +191,25 @@ def guarded(command: str) -> Callable[[F], F]:
     return decorate
 
 
+def refuse_interpreter(value: str | None, command: str) -> None:
+    """``--python`` given to a command that takes a Python version: one line, exit 2.
+
+    ``--python`` names an interpreter wherever it is taken (install, env, doctor); ``resolve``
+    and ``download`` plan for a version (``--python-version X.Y``) and take no interpreter.
+    """
+    if value is None:
+        return
+    from aimetenv.envs.facts import parse_xy_tuple  # error path only
+    from aimetenv.errors import UsageError  # error path only
+
+    shown = value.strip() if parse_xy_tuple(value.strip()) is not None else "X.Y"
+    raise UsageError(
+        f"{command} takes no --python (that names an interpreter, as in install, env and doctor)",
+        hint=f"For a Python version use --python-version {shown}.",
+        code="python-is-interpreter",
+    )
+
+
 def settings_of(
     *, json_output: bool, quiet: bool = False, verbose: int = 0, color: bool = True
 ) -> Settings:
@@ -200,4 +219,4 @@ def settings_of(
     return Settings(json=json_output, quiet=quiet, verbose=verbose, color=color)
 
 
-__all__ = ["error_line", "guarded", "report_error", "settings_of"]
+__all__ = ["error_line", "guarded", "refuse_interpreter", "report_error", "settings_of"]

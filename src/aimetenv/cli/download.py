@@ -1,17 +1,19 @@
 """``aimetenv download``: a wheelhouse with a manifest.json, for machines with no internet."""
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from aimetenv.cli.common import guarded, settings_of
+from aimetenv.cli.common import guarded, refuse_interpreter, settings_of
 from aimetenv.cli.options import (
     AllowHttpOpt,
     GlibcOpt,
     IndexUrlOpt,
+    InterpreterRefusedOpt,
     JsonOpt,
     MirrorOpt,
     NoColorOpt,
+    PythonVersionOpt,
     QuietOpt,
     SourceOpt,
     TagOpt,
@@ -30,14 +32,6 @@ DestOpt = Annotated[
         show_default=False,
     ),
 ]
-PythonXYOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--python",
-        help="The Python (X.Y) of the machine that will install, instead of the release's default.",
-        show_default=False,
-    ),
-]
 WithDepsOpt = Annotated[
     bool,
     typer.Option(
@@ -53,7 +47,8 @@ def download(  # one parameter per option
     variant: VariantOpt,
     tag: TagOpt,
     dest: DestOpt,
-    python: PythonXYOpt = None,
+    python_version: PythonVersionOpt = None,
+    python: InterpreterRefusedOpt = None,
     glibc: GlibcOpt = None,
     source: SourceOpt = "auto",
     mirror: MirrorOpt = None,
@@ -84,11 +79,12 @@ def download(  # one parameter per option
     from aimetenv.render.progress import make_progress
     from aimetenv.runner import SubprocessRunner
 
+    refuse_interpreter(python, "download")
     settings = settings_of(
         json_output=json_output, quiet=quiet, verbose=verbose, color=not no_color
     )
     target, options = resolver_inputs(
-        python=python, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
+        python=python_version, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
         torch_index=torch_index, torch_find_links=torch_find_links, allow_http=allow_http,
     )  # fmt: skip
     directory = check_path_argument(dest, "-d/--dest")

@@ -30,7 +30,15 @@ JsonOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 VerboseOpt = Annotated[
-    int, typer.Option("--verbose", "-v", count=True, help="More detail; repeat for more.")
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        metavar="...",
+        show_default=False,
+        help="More detail; a flag that repeats: -vv shows more than -v.",
+    ),
 ]
 NoColorOpt = Annotated[
     bool, typer.Option("--no-color", help="No colours (NO_COLOR is honoured too).")
@@ -101,6 +109,19 @@ PrefixOpt = Annotated[
     Optional[str],
     typer.Option("--prefix", "-p", help="Conda environment path.", show_default=False),
 ]
+PythonVersionOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--python-version",
+        help="Plan for this Python (X.Y) instead of the one the release was built for.",
+        show_default=False,
+    ),
+]
+"""X.Y everywhere; ``--python`` always names an interpreter (install, env, doctor)."""
+InterpreterRefusedOpt = Annotated[
+    Optional[str], typer.Option("--python", hidden=True, show_default=False)
+]
+"""``--python`` on a command that plans for a version: refused in the command, in one line."""
 VenvOpt = Annotated[Optional[str], typer.Option("--venv", help="Venv path.", show_default=False)]
 PythonPathOpt = Annotated[
     Optional[str],
@@ -113,12 +134,14 @@ __all__ = [
     "AllowHttpOpt",
     "GlibcOpt",
     "IndexUrlOpt",
+    "InterpreterRefusedOpt",
     "JsonOpt",
     "MirrorOpt",
     "NameOpt",
     "NoColorOpt",
     "PrefixOpt",
     "PythonPathOpt",
+    "PythonVersionOpt",
     "QuietOpt",
     "SourceOpt",
     "TagOpt",

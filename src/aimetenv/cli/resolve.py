@@ -1,17 +1,15 @@
 """``aimetenv resolve``: the install plan for a variant and a tag, without installing."""
 
-from typing import Annotated, Optional
-
-import typer
-
-from aimetenv.cli.common import guarded, settings_of
+from aimetenv.cli.common import guarded, refuse_interpreter, settings_of
 from aimetenv.cli.options import (
     AllowHttpOpt,
     GlibcOpt,
     IndexUrlOpt,
+    InterpreterRefusedOpt,
     JsonOpt,
     MirrorOpt,
     NoColorOpt,
+    PythonVersionOpt,
     SourceOpt,
     TagOpt,
     TorchFindLinksOpt,
@@ -19,21 +17,13 @@ from aimetenv.cli.options import (
     VariantOpt,
 )
 
-PythonXYOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--python",
-        help="Plan for this Python (X.Y) instead of the release's default.",
-        show_default=False,
-    ),
-]
-
 
 @guarded("resolve")
 def resolve(  # one parameter per option
     variant: VariantOpt,
     tag: TagOpt,
-    python: PythonXYOpt = None,
+    python_version: PythonVersionOpt = None,
+    python: InterpreterRefusedOpt = None,
     source: SourceOpt = "auto",
     mirror: MirrorOpt = None,
     index_url: IndexUrlOpt = None,
@@ -51,9 +41,10 @@ def resolve(  # one parameter per option
     from aimetenv.render.human import plan_text
     from aimetenv.render.jsonout import dumps
 
+    refuse_interpreter(python, "resolve")
     settings = settings_of(json_output=json_output, color=not no_color)
     target, options = resolver_inputs(
-        python=python, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
+        python=python_version, glibc=glibc, source=source, mirror=mirror, index_url=index_url,
         torch_index=torch_index, torch_find_links=torch_find_links, allow_http=allow_http,
     )  # fmt: skip
     plan = resolver.resolve(load_user_catalog(), variant, tag, target, options)

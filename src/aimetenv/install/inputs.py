@@ -33,7 +33,7 @@ def load_user_catalog() -> Catalog:
     return with_overlay(catalog, overlay)
 
 
-def parse_python_xy(text: str | None, flag: str = "--python") -> tuple[int, int] | None:
+def parse_python_xy(text: str | None, flag: str = "--python-version") -> tuple[int, int] | None:
     """``3.10`` -> (3, 10); a clear error for anything else."""
     if text is None:
         return None
@@ -95,9 +95,9 @@ def resolver_inputs(  # one parameter per command-line option
     torch_find_links: str | None,
     allow_http: bool,
 ) -> tuple[Target, Options]:
-    """The machine to plan for (``--python``, ``--glibc``) and the resolver options, checked.
+    """The machine to plan for (``--python-version``, ``--glibc``) and the resolver options, checked.
 
-    The options are checked first, then ``--python``, then ``--glibc``.
+    The options are checked first, then ``--python-version``, then ``--glibc``.
     """
     options = make_options(
         source=source,

@@ -48,7 +48,7 @@ class Target:
 
     facts: TargetFacts | None = None
     python: tuple[int, int] | None = None
-    """``--python X.Y``: the Python of an environment that does not exist yet."""
+    """``--python-version X.Y``: the Python of an environment that does not exist yet."""
     glibc: tuple[int, int] | None = None
     """The glibc to plan for (the host's, or ``--glibc``)."""
     machine: str | None = None
@@ -162,7 +162,7 @@ def _check_compatible(
             describe_python(source.python) or source.python,
             facts.python_xy,
             _who(facts),
-            _python_hint(source, release),
+            _python_hint(source, release, facts),
         )
     floor = parse_xy_tuple(source.glibc)
     if floor is not None and facts.glibc is not None and facts.glibc < floor:
@@ -183,12 +183,13 @@ def _who(facts: TargetFacts) -> str:
     return "the requested target"
 
 
-def _python_hint(source: Source, release: Release) -> str:
+def _python_hint(source: Source, release: Release, facts: TargetFacts) -> str:
     default = source.python_default or release.python_default
+    if default and facts.origin == "probe":
+        return f"Install into a new environment (aimetenv creates one with Python {default})."
     if default:
         return (
-            f"Let aimetenv create an environment with Python {default} (leave out --python), "
-            f"or pass --python {default}."
+            f"Pass --python-version {default}, or leave it out (Python {default} is the default)."
         )
     return "Choose another release; 'aimetenv releases' shows each release's Python."
 
@@ -221,7 +222,7 @@ def _platform_error(
         )
     return UsageError(
         f"{label}: {what} is built for {tags_text(tags)}; it is not supported on {facts.describe()}",
-        hint="Check the Python version (--python) and the machine; 'aimetenv releases "
+        hint="Check the Python version (--python-version) and the machine; 'aimetenv releases "
         f"{label.split(maxsplit=1)[0]}' lists what each variant needs.",
         code="platform-mismatch",
     )

@@ -233,13 +233,15 @@ def build(  # one parameter per collaborator or choice
     Release-host files whose names are not verified assets are asked for with HEAD first, all
     before any download. PyPI plans run ``pip download`` through ``runner`` with ``python``
     (the current interpreter by default), for the plan's target Python and glibc. Nothing lands
-    in ``directory`` unless every file arrived.
+    in ``directory`` unless every file arrived, and the folders this call created are removed
+    again when it fails.
     """
     directory = directory.expanduser().absolute()
     old = _check_destination(directory, plan)
     for wheel in plan.wheels:
         if wheel.check_exists:
             downloader.ensure_exists(wheel, plan.tag)
+    created = _missing_folders(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".aimetenv-staging-", dir=directory))
@@ -260,8 +262,29 @@ def build(  # one parameter per collaborator or choice
             with_deps=with_deps or plan.source == "pypi",
             now=now or (lambda: datetime.now(timezone.utc)),
         )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """``directory`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists() or folder.is_symlink():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove these folders, deepest first, each only while it is empty."""
+    with contextlib.suppress(OSError):  # a folder that is not empty, and all above it, stay
+        for folder in folders:
+            folder.rmdir()
 
 
 def _fill(  # the staged steps of build, read top to bottom

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
+    from rich.segment import Segment
 
 
 @dataclass(frozen=True)
@@ -26,16 +29,33 @@ def make_consoles(settings: Settings) -> tuple[Console, Console]:
     from rich.console import Console  # noqa: PLC0415  # rich only when something is rendered
 
     no_color = not settings.color or "NO_COLOR" in os.environ
-    width = None if sys.stdout.isatty() else 200
-    out = Console(
+    on_terminal = sys.stdout.isatty()
+    out = (Console if on_terminal else _unpadded())(
         file=sys.stdout, markup=False, highlight=False, emoji=False, no_color=no_color,
-        soft_wrap=True, width=width,
+        soft_wrap=True, width=None if on_terminal else 200,
     )  # fmt: skip
-    err = Console(
+    err_on_terminal = sys.stderr.isatty()
+    err = (Console if err_on_terminal else _unpadded())(
         file=sys.stderr, markup=False, highlight=False, emoji=False, no_color=no_color,
-        stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200,
+        stderr=True, soft_wrap=True, width=None if err_on_terminal else 200,
     )  # fmt: skip
     return out, err
+
+
+def _unpadded() -> type[Console]:
+    """A console for a file or a pipe: no line ends in the spaces that pad a table's cells.
+
+    A terminal gets rich's output as it is; in a file those spaces (up to the 200 columns a
+    table may use there) are only noise for ``grep`` and ``diff``.
+    """
+    from rich.console import Console  # noqa: PLC0415  # rich only when something is rendered
+
+    class Unpadded(Console):
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            text = super()._render_buffer(buffer)
+            return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+    return Unpadded
 
 
 __all__ = ["Settings", "make_consoles"]
