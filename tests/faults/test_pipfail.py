@@ -9,14 +9,13 @@ new venv, with no configuration of this machine (``hermetic_env``).
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from typing import TYPE_CHECKING
 
 import pytest
 
 from faults.cases import case
 from faults.helpers import check, receipt_of, run
+from support.serving import dropping_port
 from support.standins import GatedIndex, modern_args
 from support.wheelbuild import build_wheel
 
@@ -30,26 +29,8 @@ if TYPE_CHECKING:
 @pytest.fixture
 def dropping() -> Iterator[str]:
     """An index URL whose host accepts each connection and closes it at once."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.05)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            connection.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple/"
-    stop.set()
-    thread.join(timeout=5)
-    server.close()
+    with dropping_port() as port:
+        yield f"http://127.0.0.1:{port}/simple/"
 
 
 def test_index_drops_connections(dropping: str, index: GatedIndex, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess  # noqa: TID251  # the tests run the real pip and uv
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from aimetenv.install.actions import Action
 from aimetenv.install.pipfail import explain, known_fix
 from aimetenv.install.preflight import Host, hosts_to_check
 from support.envs import need_python
+from support.serving import dropping_port
 from support.standins import GatedIndex, hermetic_env
 from support.wheelbuild import build_wheel
 
@@ -99,26 +99,8 @@ def _free_port() -> int:
 @pytest.fixture
 def dropping() -> Iterator[int]:
     """A port that accepts each connection and closes it at once (a proxy that gives up)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.05)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            connection.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield int(server.getsockname()[1])
-    stop.set()
-    thread.join(timeout=5)
-    server.close()
+    with dropping_port() as port:
+        yield port
 
 
 # -- resolution conflicts ----------------------------------------------------------------------
