@@ -25,43 +25,21 @@ from aimetenv.install.resolver import Options
 from aimetenv.install.result import next_step, target_flags
 from aimetenv.install.smoke import StartedSmoke
 from aimetenv.render.install import next_step_message
-from aimetenv.runner import Command, Completed, SubprocessRunner
+from aimetenv.runner import SubprocessRunner
 from support.legacy import TAG, VARIANT, LegacyRelease
+from support.recording import SpyRunner
 from support.releasehost import ReleaseHost
 from support.standins import GatedIndex, build_modern_release
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from typing import IO
+    from collections.abc import Iterator
 
     from aimetenv.install.actions import Action
     from aimetenv.install.plan import InstallPlan
     from aimetenv.install.smoke import SmokeCall
 
 CATALOG = load_catalog()
-
-
-@dataclass
-class SpyRunner:
-    """The real runner, recording every command it runs (what ran is the assertion)."""
-
-    real: SubprocessRunner = field(default_factory=SubprocessRunner)
-    commands: list[tuple[str, ...]] = field(default_factory=list)
-
-    def run(self, command: Command) -> Completed:
-        self.commands.append(command.argv)
-        return self.real.run(command)
-
-    def stream(
-        self,
-        command: Command,
-        log: IO[str],
-        echo: Callable[[str], None] | None = None,
-        tick: Callable[[], None] | None = None,
-    ) -> Completed:
-        self.commands.append(command.argv)
-        return self.real.stream(command, log, echo, tick)
 
 
 @dataclass
@@ -173,8 +151,8 @@ def test_a_legacy_install_fills_every_receipt_field(
     repeat = install(again, runner=spy, fetcher=Downloader(cache_root=cache), state=state)
     assert repeat.outcome == "already-installed"
     assert repeat.smoke.mode == "full"  # the packages were imported, not only found
-    assert len(spy.commands) == 1  # the smoke test, nothing else
-    assert spy.commands[0][1] == "-c"
+    assert len(spy.argvs) == 1  # the smoke test, nothing else
+    assert spy.argvs[0][1] == "-c"
     assert len(host.hits()) == hits
     assert already_installed(again, SubprocessRunner(), state) is not None
 
@@ -214,12 +192,12 @@ def test_the_early_smoke_test_decides_a_no_op_only_when_it_is_the_same_test(
     assert done.outcome == "already-installed"
     assert done.smoke.ok
     assert done.smoke.mode == "full"
-    assert spy.commands == []  # the early test's answer was taken, nothing ran again
+    assert spy.argvs == []  # the early test's answer was taken, nothing ran again
 
     elsewhere = StartedSmoke(SubprocessRunner(), replace_cwd(early, str(tmp_path)))
     again = already_installed(prepared, spy, state, elsewhere)
     assert again is not None
-    assert len(spy.commands) == 1  # another test (another folder): the no-op ran its own
+    assert len(spy.argvs) == 1  # another test (another folder): the no-op ran its own
 
 
 def test_no_early_smoke_test_without_a_receipt_or_an_env(tmp_path: Path) -> None:

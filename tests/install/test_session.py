@@ -18,13 +18,11 @@ from aimetenv.errors import BusyError
 from aimetenv.install.locks import env_lock
 from aimetenv.install.options import InstallOptions
 from aimetenv.install.session import install_locked, prepare_install
-from aimetenv.runner import Command, Completed, SubprocessRunner
 from support.legacy import TAG, VARIANT
+from support.recording import SpyRunner
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
-    from typing import IO
 
     from aimetenv.install.prepare import Prepared
 
@@ -33,28 +31,6 @@ CATALOG = load_catalog()
 
 class StopError(Exception):
     """Raised by ``confirm`` to end an install before anything is fetched."""
-
-
-class SpyRunner(SubprocessRunner):
-    """The real runner, keeping the argv of every command it runs (what ran is the assertion)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.argvs: list[tuple[str, ...]] = []
-
-    def run(self, command: Command) -> Completed:
-        self.argvs.append(command.argv)
-        return super().run(command)
-
-    def stream(
-        self,
-        command: Command,
-        log: IO[str],
-        echo: Callable[[str], None] | None = None,
-        tick: Callable[[], None] | None = None,
-    ) -> Completed:
-        self.argvs.append(command.argv)
-        return super().stream(command, log, echo, tick)
 
 
 def stop(prepared: Prepared) -> None:

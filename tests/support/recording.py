@@ -1,10 +1,12 @@
-"""A recording runner for tests of decisions: which commands a plan runs, which refusal it makes.
+"""Runners for tests: a recording double for decisions, and a spy on the real runner.
 
-A test double, on purpose: it starts no process. Each command is answered from a small table of
-canned results (by the first argv elements that match, else exit 0 with no output), and every
-command is kept in order, so that a test can assert exactly what would have run. Every real path
-that such a test stands in for is still run for real at least once elsewhere in the suite (the
-install e2e tests, the fault suite).
+``RecordingRunner`` is a test double, on purpose: it starts no process. Each command is answered
+from a small table of canned results (by the first argv elements that match, else exit 0 with no
+output), and every command is kept in order, so that a test can assert exactly what would have
+run. Every real path that such a test stands in for is still run for real at least once elsewhere
+in the suite (the install e2e tests, the fault suite).
+
+``SpyRunner`` is the real runner that also keeps the argv of every command it ran.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from aimetenv.runner import Command, Completed
+from aimetenv.runner import Command, Completed, SubprocessRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,3 +81,28 @@ class RecordingRunner:
             if echo is not None:
                 echo(line)
         return done
+
+
+class SpyRunner(SubprocessRunner):
+    """The real runner, keeping the argv of every command it runs (what ran is the assertion)."""
+
+    def __init__(self) -> None:
+        """Start with nothing run."""
+        super().__init__()
+        self.argvs: list[tuple[str, ...]] = []
+
+    def run(self, command: Command) -> Completed:
+        """Record ``command``, then run it for real."""
+        self.argvs.append(command.argv)
+        return super().run(command)
+
+    def stream(
+        self,
+        command: Command,
+        log: IO[str],
+        echo: Callable[[str], None] | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> Completed:
+        """Record ``command``, then run it for real with its output going to ``log``."""
+        self.argvs.append(command.argv)
+        return super().stream(command, log, echo, tick)
