@@ -14,7 +14,7 @@ import shlex
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from aimetenv.doctor.elf import ElfCache
 from aimetenv.doctor.identify import aimet_distributions, identify
@@ -132,6 +132,8 @@ class DoctorContext:
         self._ld_cache = _Once(self._read_ld_cache)
         self._loaders: dict[tuple[str, ...] | None, Loader] = {}
         self._loaders_lock = threading.Lock()
+        self._shared: dict[str, _Once[Any]] = {}
+        self._shared_lock = threading.Lock()
 
     # -- the interpreter -------------------------------------------------------------------
 
@@ -210,6 +212,12 @@ class DoctorContext:
 
         prefix = self.prefix()
         return None if prefix is None else read_receipt(prefix, self.state_dir)
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """A value several checks need: computed by the first that asks, ``key`` naming it."""
+        with self._shared_lock:
+            once = self._shared.setdefault(key, _Once(compute))
+        return cast("T", once.get())
 
     def receipt(self) -> Receipt | None:
         """The install receipt, when aimetenv installed this environment."""

@@ -158,8 +158,17 @@ def _pin_issue(ctx: DoctorContext, name: str, pinned: str, tag: str) -> Issue | 
     )
 
 
-def _collect(ctx: DoctorContext) -> tuple[list[Declared], list[str], list[str]]:
-    """What the AIMET distributions declare, the ones that declare nothing, unreadable lines."""
+def _collect(ctx: DoctorContext) -> tuple[tuple[Declared, ...], tuple[str, ...], tuple[str, ...]]:
+    """What the AIMET distributions declare, the ones that declare nothing, unreadable lines.
+
+    Read once per doctor run: the environment check asks for the names too (shadowing).
+    """
+    return ctx.shared("declared-requirements", lambda: _read_declared(ctx))
+
+
+def _read_declared(
+    ctx: DoctorContext,
+) -> tuple[tuple[Declared, ...], tuple[str, ...], tuple[str, ...]]:
     declared: list[Declared] = []
     silent: list[str] = []
     details: list[str] = []
@@ -180,7 +189,7 @@ def _collect(ctx: DoctorContext) -> tuple[list[Declared], list[str], list[str]]:
         )
         declared.extend(d for d in found if d.scope != "v1" or _has_v1(dist))
         details.extend(f"{dist.label()}: cannot read Requires-Dist {u!r}" for u in unreadable)
-    return declared, silent, details
+    return tuple(declared), tuple(silent), tuple(details)
 
 
 def _one_fix(ctx: DoctorContext, result: CheckResult, failing: list[Finding]) -> CheckResult:
