@@ -219,7 +219,9 @@ def _create_env(run: Run, action: Action) -> None:
         )
 
 
-def _check_url(run: Run, action: Action, paths: dict[str, str]) -> None:
+def _check_url(
+    run: Run, action: Action, paths: dict[str, str], wheels: dict[str, PlannedWheel]
+) -> None:
     url = action.url or ""
     cached = paths.get(url)
     if cached is not None and Path(cached).is_file():
@@ -227,9 +229,11 @@ def _check_url(run: Run, action: Action, paths: dict[str, str]) -> None:
         return
     if not run.fetcher.exists(url):
         filename = url.rsplit("/", 1)[-1]
+        wheel = wheels.get(url)
+        confidence = run.plan.confidence if wheel is None else wheel.confidence
         raise NetworkError(
             f"the release host has no {filename} ({url})",
-            hint=f"The catalog's name for this file is {run.plan.confidence}; check "
+            hint=f"The catalog's name for this file is {confidence}; check "
             f"'aimetenv releases {run.plan.tag}', or the layout <mirror>/<tag>/<file> of --mirror.",
             code="asset-missing",
         )
@@ -428,7 +432,7 @@ def run_action(
     if action.kind == "create-env":
         _create_env(run, action)
     elif action.kind == "check-url":
-        _check_url(run, action, paths)
+        _check_url(run, action, paths, wheels)
     elif action.kind == "download":
         _download(run, action, wheels)
     elif action.kind == "pip":
