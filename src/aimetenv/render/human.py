@@ -68,9 +68,9 @@ def _python_lines(source: Source, release: Release) -> list[str]:
     python = source.python or release.python
     if not python:
         return []
-    declared = sorted({f.requires_python for f in source.files if f.requires_python})
     if source.python_reason is None:
         return [f"    python {python}"]
+    declared = sorted({f.requires_python for f in source.files if f.requires_python})
     wider = f" (the files declare Requires-Python {' / '.join(declared)})" if declared else ""
     return [
         f"    python {python}, stricter than PyPI's{wider}",
