@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.envs import CALLER_SETTINGS, isolated_env, need_python, site_packages
 from support.legacy import PYTHON37, LegacyRelease, build_legacy_release
+from support.shared import built_once
 from support.standins import GatedIndex, ModernRelease, build_modern_release
 
 if TYPE_CHECKING:
@@ -46,12 +48,21 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def legacy_release(tmp_path_factory: pytest.TempPathFactory) -> LegacyRelease:
-    """The three 1.16.2.py37 torch-cpu stand-in wheels, with a compiled libpymo."""
+    """The three 1.16.2.py37 torch-cpu stand-in wheels, with a compiled libpymo.
+
+    Built once per run and shared by the pytest-xdist workers (``support.shared``): read-only.
+    """
     if not PYTHON37.exists():
         pytest.skip("Python 3.7 (pyenv) is needed to compile the libpymo stand-in")
     if shutil.which("gcc") is None or shutil.which("g++") is None:
         pytest.skip("gcc and g++ are needed to compile the libpymo stand-in")
-    return build_legacy_release(tmp_path_factory.mktemp("legacy-release"))
+
+    def build(folder: Path) -> dict[str, str]:
+        built = build_legacy_release(folder)
+        return {field.name: str(getattr(built, field.name)) for field in fields(built)}
+
+    paths = built_once(tmp_path_factory, "legacy-release", build)
+    return LegacyRelease(**{name: Path(value) for name, value in paths.items()})
 
 
 @pytest.fixture(scope="module")
@@ -93,25 +104,28 @@ def legacy_env(legacy_release: LegacyRelease, tmp_path_factory: pytest.TempPathF
     host serving the three wheels as ``/<tag>/<file>``, so it carries the receipt
     (``P/etc/aimetenv/receipt.json``); no exports are set in it. Returns the prefix.
 
-    Tests must not change it; tests that break it take a copy (``copy_env``).
+    Built once per run and shared by the pytest-xdist workers (``support.shared``). Tests must
+    not change it; tests that break it take a copy (``copy_env``).
     """
     from support.legacy import TAG, VARIANT  # noqa: PLC0415  # only this fixture needs them
     from support.releasehost import ReleaseHost  # noqa: PLC0415  # only this fixture needs it
 
-    base = tmp_path_factory.mktemp("legacy-env")
-    prefix = base / "env"
-    env = isolated_env(base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
-    with ReleaseHost(base / "host") as host:
-        for wheel in legacy_release.wheels:
-            host.publish_file(TAG, wheel)
-        _simple, links = host.serve_index(legacy_release.folder)
-        _run_install(
-            ["--variant", VARIANT, "--tag", TAG, "--mirror", host.base, "--venv", str(prefix),
-             "--torch-find-links", links, "--skip-system-check"],
-            env,
-            "legacy_env",
-        )  # fmt: skip
-    return prefix
+    def build(base: Path) -> dict[str, str]:
+        prefix = base / "env"
+        env = isolated_env(base, redirect=("DATA", "CACHE", "STATE", "CONFIG"))
+        with ReleaseHost(base / "host") as host:
+            for wheel in legacy_release.wheels:
+                host.publish_file(TAG, wheel)
+            _simple, links = host.serve_index(legacy_release.folder)
+            _run_install(
+                ["--variant", VARIANT, "--tag", TAG, "--mirror", host.base, "--venv", str(prefix),
+                 "--torch-find-links", links, "--skip-system-check"],
+                env,
+                "legacy_env",
+            )  # fmt: skip
+        return {"prefix": str(prefix)}
+
+    return Path(built_once(tmp_path_factory, "legacy-env", build)["prefix"])
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from aimetenv.install.pipfail import explain, known_fix
 from aimetenv.install.preflight import Host, hosts_to_check
 from support.envs import need_python
 from support.serving import dropping_port
+from support.shared import built_once
 from support.standins import GatedIndex, hermetic_env
 from support.wheelbuild import build_wheel
 
@@ -36,9 +37,14 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    prefix = tmp_path_factory.mktemp("pipfail") / "venv"
-    subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
-    return prefix / "bin" / "python"
+    """A Python 3.10 venv with pip, shared by the run's workers: pip only dry-runs in it."""
+
+    def build(folder: Path) -> dict[str, str]:
+        prefix = folder / "venv"
+        subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
+        return {"python": str(prefix / "bin" / "python")}
+
+    return Path(built_once(tmp_path_factory, "pipfail-venv", build)["python"])
 
 
 @pytest.fixture(scope="module")

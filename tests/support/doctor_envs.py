@@ -2,8 +2,8 @@
 
 Each builder makes a real venv with a real pyenv interpreter and real pip, from the
 1.16.2.py37 stand-in wheels (tests/support/legacy.py), then breaks one thing: a deleted
-companion library, the wrong Python. ``session_env`` memoises a builder per pytest session, so
-test modules in different folders share one copy.
+companion library, the wrong Python. ``session_env`` builds each once per test run, so test
+modules in different folders, and the pytest-xdist workers, share one copy; tests only read it.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from __future__ import annotations
 import shutil
 import subprocess  # noqa: TID251  # fixtures build real environments directly
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from support.envs import need_python, site_packages
 from support.native import SUPPORT_SONAME, build_old_libstdcxx
+from support.shared import built_once
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from pathlib import Path
 
     import pytest
 
@@ -48,10 +49,11 @@ LIBPYMO_DIR = "aimet_common/x86_64-linux-gnu"
 
 
 def session_env(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]) -> Path:
-    """Build ``name`` once per session (in a fresh temp folder) and return its path."""
+    """Build ``name`` once per test run (shared by the xdist workers) and return its path."""
     key = (str(factory.getbasetemp()), name)
     if key not in _BUILT:
-        _BUILT[key] = build(factory.mktemp(name))
+        answer = built_once(factory, name, lambda folder: {"path": str(build(folder))})
+        _BUILT[key] = Path(answer["path"])
     return _BUILT[key]
 
 
