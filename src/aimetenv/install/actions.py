@@ -97,10 +97,13 @@ def pip_argv(
     uv: str | None = None,
     action: Literal["install", "uninstall"] = "install",
     no_compile: bool = False,
+    timeout: float | None = None,
 ) -> tuple[str, ...]:
     """``<python> -m pip install --no-input ...``, or the uv equivalent.
 
     ``no_compile``: pip leaves byte-compiling to the ``compile`` action that follows.
+    ``timeout``: pip's ``--timeout`` (``AIMETENV_TIMEOUT`` when the user set it; None keeps
+    pip's own default).
     """
     if installer == "uv":
         renamed = {"-f": "--find-links", "--force-reinstall": "--reinstall"}
@@ -110,6 +113,8 @@ def pip_argv(
     if action == "uninstall":
         return (str(python), "-m", "pip", "uninstall", "--yes", *requirements)
     flags = ("--no-input", "--no-compile") if no_compile else ("--no-input",)
+    if timeout is not None:
+        flags = (*flags, "--timeout", f"{timeout:g}")
     return (str(python), "-m", "pip", "install", *flags, *requirements, *pip_args)
 
 
@@ -135,11 +140,13 @@ def install_actions(  # each argument is one independent input of the plan
     with_reqs: bool = False,
     pillow_simd: bool = False,
     force: bool = False,
+    pip_timeout: float | None = None,
 ) -> list[Action]:
     """Everything install does for this plan and target, in order.
 
     Release-host files are asked for and fetched first, so that a missing or damaged file stops
-    the install before the environment is created or changed.
+    the install before the environment is created or changed. ``pip_timeout``: pip's
+    ``--timeout`` (see ``pip_argv``).
     """
     actions: list[Action] = []
     no_compile = compiles_after_pip(target, installer)
@@ -178,7 +185,11 @@ def install_actions(  # each argument is one independent input of the plan
                     "pip",
                     step.description,
                     pip_argv(
-                        target.python, step.requirements, step.pip_args, no_compile=no_compile
+                        target.python,
+                        step.requirements,
+                        step.pip_args,
+                        no_compile=no_compile,
+                        timeout=pip_timeout,
                     ),
                     condition=f"only if pip is outside {plan.pip_bound}",
                     step=step,
@@ -200,6 +211,7 @@ def install_actions(  # each argument is one independent input of the plan
                     uv=uv,
                     action="uninstall" if step.kind == "uninstall" else "install",
                     no_compile=no_compile,
+                    timeout=pip_timeout,
                 ),
                 step=step,
             )
@@ -207,14 +219,22 @@ def install_actions(  # each argument is one independent input of the plan
     if force and target.exists and not recreate:
         actions.extend(
             _reinstall_actions(
-                plan, target, wheel_path, installer=installer, uv=uv, no_compile=no_compile
+                plan,
+                target,
+                wheel_path,
+                installer=installer,
+                uv=uv,
+                no_compile=no_compile,
+                timeout=pip_timeout,
             )
         )
     if with_reqs:
         actions.extend(_reqs_actions(plan))
     if pillow_simd:
         actions.extend(
-            _pillow_simd_actions(target, installer=installer, uv=uv, no_compile=no_compile)
+            _pillow_simd_actions(
+                target, installer=installer, uv=uv, no_compile=no_compile, timeout=pip_timeout
+            )
         )
     if no_compile:
         actions.append(
@@ -244,6 +264,7 @@ def _reinstall_actions(
     installer: Installer,
     uv: str | None,
     no_compile: bool,
+    timeout: float | None,
 ) -> list[Action]:
     """``--force`` on an existing env: each AIMET step again, in place and without its deps."""
     actions = []
@@ -259,6 +280,7 @@ def _reinstall_actions(
             installer=installer,
             uv=uv,
             no_compile=no_compile,
+            timeout=timeout,
         )
         actions.append(Action("pip", f"reinstall {name} in place (--force)", argv, step=step))
     return actions
@@ -294,7 +316,12 @@ def _reqs_actions(plan: InstallPlan) -> list[Action]:
 
 
 def _pillow_simd_actions(
-    target: EnvTarget, *, installer: Installer, uv: str | None, no_compile: bool
+    target: EnvTarget,
+    *,
+    installer: Installer,
+    uv: str | None,
+    no_compile: bool,
+    timeout: float | None,
 ) -> list[Action]:
     return [
         Action(
@@ -314,6 +341,7 @@ def _pillow_simd_actions(
                 installer=installer,
                 uv=uv,
                 no_compile=no_compile,
+                timeout=timeout,
             ),
         ),
     ]

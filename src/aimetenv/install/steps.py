@@ -15,6 +15,7 @@ from aimetenv import __version__
 from aimetenv.catalog.names import wheel_problem
 from aimetenv.envs.probe import probe_facts
 from aimetenv.errors import AimetenvError, InstallError, IntegrityError, NetworkError
+from aimetenv.fetch.http import chosen_timeout
 from aimetenv.fetch.urls import redact
 from aimetenv.install.actions import pip_argv, reqs_find_links
 from aimetenv.install.pipfail import explain
@@ -330,6 +331,7 @@ def _reqs_pip(run: Run, action: Action) -> None:
             installer=run.prepared.installer,
             uv=run.prepared.uv,
             no_compile=wants(run.prepared, "compile"),
+            timeout=chosen_timeout(),
         )
         completed = run.stream(argv)
         if not completed.ok:
