@@ -854,6 +854,50 @@ SYSTEM_CASES: tuple[Case, ...] = (
     ),
 )
 
+# -- AIMETENV_TIMEOUT: every kind of request gives up after it ---------------------------------
+
+TIMEOUT_CASES: tuple[Case, ...] = (
+    Case(
+        "host-never-accepts",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the `--torch-index` port never completes a handshake "
+        "(a firewall that drops packets): the preflight's connect",
+        3,
+        "aimetenv: error: 127.0.0.1:… (the PyTorch index) did not accept a connection within 1 "
+        "s; nothing was changed. Check the network (proxy settings come from HTTPS_PROXY). Pass "
+        "--torch-index URL for another index, or install from a wheelhouse ('aimetenv download', "
+        "then --wheel-dir DIR --offline).",
+        "refused before anything: no env created; the package index got no request",
+    ),
+    Case(
+        "pip-index-never-answers",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the `--torch-index` host accepts connections and never "
+        "answers (so the preflight passes): pip gets `--timeout 1`",
+        3,
+        "aimetenv: error: step 2/6 failed: install the CPU builds of torch and torchvision from "
+        "one index: pip could not reach 127.0.0.1:… (the PyTorch index), which did not answer in "
+        "time; venv …, which this install created, was removed (--keep-failed keeps it for "
+        "inspection). Check the network (proxy settings come from HTTPS_PROXY), then run the "
+        "command again. Pass --torch-index URL for another index, or install from a wheelhouse "
+        "('aimetenv download', then --wheel-dir DIR --offline). The full output is in ….",
+        "the new env is removed, no receipt",
+        form="pip-failure",
+    ),
+    Case(
+        "refresh-never-answers",
+        "network",
+        "`releases --refresh` with `AIMETENV_TIMEOUT=1`; the GitHub API and PyPI hosts accept "
+        "connections and never answer",
+        3,
+        "aimetenv: error: reading http://127.0.0.1:…/repos?per_page=100: http://127.0.0.1 did "
+        "not answer within 1 s (gave up after 5 attempts). Check the network (proxy settings "
+        "come from HTTPS_PROXY), or point --github-api and --pypi-url at reachable copies of the "
+        "APIs.",
+        "no catalog overlay is written",
+    ),
+)
+
 
 CASES: tuple[Case, ...] = (
     INPUT_CASES
@@ -864,6 +908,7 @@ CASES: tuple[Case, ...] = (
     + DOCTOR_CASES
     + PIPFAIL_CASES
     + SYSTEM_CASES
+    + TIMEOUT_CASES
 )
 
 _BY_ID = {c.id: c for c in CASES}
