@@ -272,6 +272,36 @@ INPUT_CASES: tuple[Case, ...] = (
         (*INSTALL, *TARGET, "--python-version", "3.²"),
     ),
     _input(
+        "resolve-python-is-interpreter",
+        "`resolve --python 3.10`: a version given to the option that names an interpreter (was: "
+        "a hint to pass `--python 3.10`, which was refused)",
+        "aimetenv: error: resolve takes no --python (that names an interpreter, as in install, "
+        "env and doctor). For a Python version use --python-version 3.10.",
+        ("resolve", "--variant", "torch-cpu", "--tag", "2.42.0", "--python", "3.10"),
+        intact="nothing written; the hinted `--python-version 3.10` line resolves (exit 0)",
+    ),
+    _input(
+        "download-python-is-interpreter",
+        "`download -d NEWDIR --python 3.10`",
+        "aimetenv: error: download takes no --python (that names an interpreter, as in install, "
+        "env and doctor). For a Python version use --python-version 3.10.",
+        (
+            "download",
+            "--variant",
+            "torch-cpu",
+            "--tag",
+            "1.16.2.py37",
+            "--mirror",
+            "{mirror}",
+            "-d",
+            "{prefix}",
+            "--python",
+            "3.10",
+        ),
+        intact="NEWDIR is not created, the release host got no request; the hinted "
+        "`--python-version 3.10` line downloads (exit 0)",
+    ),
+    _input(
         "timeout-not-a-number",
         "install with `AIMETENV_TIMEOUT=soon`",
         "aimetenv: error: AIMETENV_TIMEOUT must be a number of seconds above 0 and at most 3600, "
