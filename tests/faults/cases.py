@@ -882,6 +882,19 @@ SYSTEM_CASES: tuple[Case, ...] = (
         "liblapacke', or pass --skip-system-check to install without it.",
         NO_REQUEST + "; the same command with --skip-system-check installs",
     ),
+    Case(
+        "no-space",
+        "system",
+        "install aimet-onnx 2.42.0 (from PyPI, so the catalog knows its size: 85 MB) into a venv "
+        "on a 1 MB filesystem (a real tmpfs)",
+        7,
+        "aimetenv: error: not enough free space for the environment: …/tiny has 1.0 MB free, the "
+        "files of known size need 85.0 MB; pip's dependencies come on top; nothing was changed. "
+        "Free some space there, or put the cache elsewhere (XDG_CACHE_HOME) or the environment "
+        "(--prefix, --venv).",
+        "nothing created on the small filesystem; no host got a request (the space is checked "
+        "before the preflight)",
+    ),
 )
 
 # -- AIMETENV_TIMEOUT: every kind of request gives up after it ---------------------------------
