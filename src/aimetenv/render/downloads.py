@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from aimetenv.catalog.refresh import RefreshResult
     from aimetenv.install.wheelhouse import Wheelhouse
+    from aimetenv.install.wheelhouse_manifest import Manifest
 
 DOWNLOAD_SCHEMA = "aimetenv.download/1"
 REFRESH_SCHEMA = "aimetenv.refresh/1"
@@ -27,6 +28,21 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= _KILO
     return f"{value:.1f} GB"
+
+
+def _plan_options(manifest: Manifest) -> str:
+    """The install options that make install plan the files this wheelhouse holds.
+
+    ``--source``: the wheelhouse holds that source's files, and ``auto`` may prefer the other
+    one. ``--python-version X.Y`` when the wheelhouse is for a Python a new environment would
+    not get: without it install plans for the release's own Python.
+    """
+    options = [f"--source {manifest.source}"] if manifest.source in ("github", "pypi") else []
+    planned = manifest.plan.get("python")
+    new_env = planned.get("new_env") if isinstance(planned, dict) else None
+    if new_env not in (None, manifest.python):
+        options.append(f"--python-version {manifest.python}")
+    return "".join(f" {option}" for option in options)
 
 
 def download_text(house: Wheelhouse, log: Path | None) -> Text:
@@ -52,7 +68,7 @@ def download_text(house: Wheelhouse, log: Path | None) -> Text:
     lines.append(f"manifest: {house.directory / 'manifest.json'} (sha256 of every file)")
     lines.append(
         f"next: copy the directory, then 'aimetenv install --variant {manifest.variant} "
-        f"--tag {manifest.tag} --wheel-dir DIR --offline'"
+        f"--tag {manifest.tag}{_plan_options(manifest)} --wheel-dir DIR --offline'"
     )
     return Text("\n".join(lines) + "\n")
 
