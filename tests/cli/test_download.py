@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from aimetenv.cli.app import app
 from support.envs import need_python
 from support.releasehost import ReleaseHost
-from support.standins import run_aimetenv, tail, venv_python
+from support.standins import GatedIndex, run_aimetenv, tail, venv_python
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -198,3 +198,23 @@ def test_the_next_line_for_another_python_pastes_and_installs(
     assert installed.returncode == 0, tail(installed.stderr)
     assert json.loads(installed.stdout)["outcome"] == "installed"
     assert venv_python(prefix).resolve().name == "python3.11"
+
+
+def test_the_next_line_for_an_index_of_ones_own_pastes_and_installs(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    """aimet-torch by requirement from --index-url: the plan names no file for install to find."""
+    house = tmp_path / "wh"
+    done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0", "--index-url",
+                        index.url, "--torch-index", index.url, "-d", str(house))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    hinted = _next_line(done.stdout)
+    assert hinted[hinted.index("--index-url") + 1] == index.url
+    asked = len(index.requests)
+
+    prefix = tmp_path / "env"
+    pasted = [str(house) if a == "DIR" else a for a in hinted[1:]]
+    installed = run_aimetenv(*pasted, "--venv", str(prefix), "--json")
+    assert installed.returncode == 0, tail(installed.stderr)
+    assert json.loads(installed.stdout)["outcome"] == "installed"
+    assert len(index.requests) == asked  # --offline: the wheelhouse, not the index
