@@ -193,3 +193,20 @@ def test_real_fish_completes_shells_and_checks_with_the_printed_script() -> None
         "zsh",
         f"platform\t{platform.title}",
     ]
+
+
+def test_install_completion_zsh_installs_zsh_s_script_whatever_shell_runs_it(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "--install-completion", "zsh"],
+        env=_env(SHELL="/bin/bash", HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    installed = tmp_path / ".zfunc" / "_aimetenv"
+    assert installed.read_text().startswith("#compdef aimetenv")
+    assert "compinit" in (tmp_path / ".zshrc").read_text()
+    assert not (tmp_path / ".bashrc").exists()
