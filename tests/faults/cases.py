@@ -928,6 +928,20 @@ TIMEOUT_CASES: tuple[Case, ...] = (
         form="pip-failure",
     ),
     Case(
+        "uv-index-never-answers",
+        "network",
+        "the same with `--installer uv`: uv gets `UV_HTTP_TIMEOUT=1` (it has no option for it)",
+        3,
+        "aimetenv: error: step 2/5 failed: install the CPU builds of torch and torchvision from "
+        "one index: uv could not reach 127.0.0.1:… (the PyTorch index), which did not answer in "
+        "time; venv …, which this install created, was removed (--keep-failed keeps it for "
+        "inspection). Check the network (proxy settings come from HTTPS_PROXY), then run the "
+        "command again. Pass --torch-index URL for another index, or install from a wheelhouse "
+        "('aimetenv download', then --wheel-dir DIR --offline). The full output is in ….",
+        "the new env is removed, no receipt",
+        form="pip-failure",
+    ),
+    Case(
         "refresh-never-answers",
         "network",
         "`releases --refresh` with `AIMETENV_TIMEOUT=1`; the GitHub API and PyPI hosts accept "

@@ -42,6 +42,21 @@ def test_an_index_that_never_answers_pip(index: GatedIndex, tmp_path: Path) -> N
     assert "--timeout 1 " in Path(log).read_text()
 
 
+def test_an_index_that_never_answers_uv(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    with silent_host() as silent:
+        args = modern_args(index.url, "--venv", str(prefix), "--installer", "uv")
+        args[args.index("--torch-index") + 1] = silent + "/simple/"
+        ran = run(*args, env=hermetic_env(AIMETENV_TIMEOUT="1"))
+    line = check(ran, case("uv-index-never-answers"))
+    assert silent.removeprefix("http://") in line
+    assert not prefix.exists()
+    log = next(x for x in ran.stderr.splitlines() if x.startswith("  log: ")).removeprefix(
+        "  log: "
+    )
+    assert "# UV_HTTP_TIMEOUT=1 (from AIMETENV_TIMEOUT)" in Path(log).read_text()
+
+
 def test_refresh_apis_that_never_answer(tmp_path: Path) -> None:
     with silent_host() as silent:
         args = ("releases", "--refresh", "--allow-http", "--github-api", silent + "/repos",

@@ -118,6 +118,19 @@ def pip_argv(
     return (str(python), "-m", "pip", "install", *flags, *requirements, *pip_args)
 
 
+def installer_env(argv: tuple[str, ...], timeout: float | None) -> dict[str, str]:
+    """What a uv child gets in its environment for ``timeout`` (uv has no option for it).
+
+    ``UV_HTTP_TIMEOUT`` takes whole seconds, so the time-out is rounded up. pip gets
+    ``--timeout`` in its argv instead (``pip_argv``), and other children get nothing.
+    """
+    if timeout is None or not argv or argv[0].rsplit("/", 1)[-1] != "uv":
+        return {}
+    import math  # noqa: PLC0415  # only for uv
+
+    return {"UV_HTTP_TIMEOUT": str(math.ceil(timeout))}
+
+
 def compiles_after_pip(target: EnvTarget, installer: Installer) -> bool:
     """Whether pip is told ``--no-compile`` and the site-packages compiled on every core after.
 
@@ -355,6 +368,7 @@ __all__ = [
     "compiles_after_pip",
     "create_env_argv",
     "install_actions",
+    "installer_env",
     "pip_argv",
     "reqs_find_links",
 ]
