@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import shlex
+import socket
 import subprocess  # noqa: TID251  # the real program on a real terminal
 import sys
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from aimetenv.cli.app import app
 from support.envs import need_python
 from support.releasehost import ReleaseHost
-from support.standins import GatedIndex, run_aimetenv, tail, venv_python
+from support.standins import GatedIndex, hermetic_env, run_aimetenv, tail, venv_python
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -218,3 +219,22 @@ def test_the_next_line_for_an_index_of_ones_own_pastes_and_installs(
     assert installed.returncode == 0, tail(installed.stderr)
     assert json.loads(installed.stdout)["outcome"] == "installed"
     assert len(index.requests) == asked  # --offline: the wheelhouse, not the index
+
+
+def test_pip_download_waits_aimetenv_timeout_for_a_silent_index(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    house = tmp_path / "wh"
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        torch_index = f"http://127.0.0.1:{silent.getsockname()[1]}/simple/"
+        done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0",
+                            "--index-url", index.url, "--torch-index", torch_index,
+                            "-d", str(house), env=hermetic_env(AIMETENV_TIMEOUT="1"))  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("aimetenv: error: pip could not download torch and torchvision")
+    assert "Traceback" not in done.stderr
+    assert "Read timed out. (read timeout=1.0)" in done.stderr  # pip's own words
+    assert not house.exists()
