@@ -43,6 +43,7 @@ def test_a_command_imports_only_its_own_module() -> None:
     assert modules == [
         "aimetenv.cli.app",
         "aimetenv.cli.common",
+        "aimetenv.cli.completion",
         "aimetenv.cli.env",
         "aimetenv.cli.options",
     ]

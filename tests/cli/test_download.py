@@ -7,6 +7,8 @@ import json
 import os
 import pty
 import select
+import shlex
+import socket
 import subprocess  # noqa: TID251  # the real program on a real terminal
 import sys
 from typing import TYPE_CHECKING
@@ -15,7 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aimetenv.cli.app import app
+from support.envs import need_python
 from support.releasehost import ReleaseHost
+from support.standins import GatedIndex, hermetic_env, run_aimetenv, tail, venv_python
+from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -156,3 +161,80 @@ def test_progress_bar_draws_on_a_terminal_and_not_with_quiet(
     assert code == 0
     assert NAME not in screen
     assert len([h for h in host.hits() if h.method == "GET"]) == 2, "both runs downloaded"
+
+
+def _next_line(stdout: str) -> list[str]:
+    (line,) = [x for x in stdout.splitlines() if x.startswith("next: ")]
+    return shlex.split(line.split(" then ", 1)[1].strip("'"))
+
+
+def test_the_next_line_for_another_python_pastes_and_installs(
+    tmp_path: Path, host: ReleaseHost
+) -> None:
+    """A release-host wheelhouse for Python 3.11 (the release's new envs get 3.10)."""
+    need_python("3.11")
+    wheel = build_wheel(tmp_path / "wheels", distribution="aimet_torch", version="2.30.0+cpu",
+                        tag="py310-none-any", files={"aimet_torch/__init__.py": b""},
+                        root_is_purelib=True)  # fmt: skip
+    host.publish_file("2.30.0", wheel)
+    host.serve_index(wheel.parent)  # the find-links page for --with-deps (nothing to add)
+    made = ["download", "--variant", "torch-cpu", "--tag", "2.30.0", "--source", "github",
+            "--mirror", host.base, "--torch-find-links", host.url("links/"), "--with-deps"]  # fmt: skip
+
+    default = run_aimetenv(*made, "-d", str(tmp_path / "wh310"))
+    assert default.returncode == 0, default.stderr
+    assert "--python-version" not in _next_line(default.stdout)
+
+    house = tmp_path / "wh311"
+    done = run_aimetenv(*made, "--python-version", "3.11", "-d", str(house))
+    assert done.returncode == 0, done.stderr
+    hinted = _next_line(done.stdout)
+    assert hinted[:2] == ["aimetenv", "install"]
+    assert hinted[hinted.index("--python-version") + 1] == "3.11"
+    assert hinted[hinted.index("--source") + 1] == "github"  # auto would take PyPI's file
+
+    prefix = tmp_path / "env"
+    pasted = [str(house) if a == "DIR" else a for a in hinted[1:]]
+    installed = run_aimetenv(*pasted, "--venv", str(prefix), "--json")
+    assert installed.returncode == 0, tail(installed.stderr)
+    assert json.loads(installed.stdout)["outcome"] == "installed"
+    assert venv_python(prefix).resolve().name == "python3.11"
+
+
+def test_the_next_line_for_an_index_of_ones_own_pastes_and_installs(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    """aimet-torch by requirement from --index-url: the plan names no file for install to find."""
+    house = tmp_path / "wh"
+    done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0", "--index-url",
+                        index.url, "--torch-index", index.url, "-d", str(house))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    hinted = _next_line(done.stdout)
+    assert hinted[hinted.index("--index-url") + 1] == index.url
+    asked = len(index.requests)
+
+    prefix = tmp_path / "env"
+    pasted = [str(house) if a == "DIR" else a for a in hinted[1:]]
+    installed = run_aimetenv(*pasted, "--venv", str(prefix), "--json")
+    assert installed.returncode == 0, tail(installed.stderr)
+    assert json.loads(installed.stdout)["outcome"] == "installed"
+    assert len(index.requests) == asked  # --offline: the wheelhouse, not the index
+
+
+def test_pip_download_waits_aimetenv_timeout_for_a_silent_index(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    house = tmp_path / "wh"
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        torch_index = f"http://127.0.0.1:{silent.getsockname()[1]}/simple/"
+        done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0",
+                            "--index-url", index.url, "--torch-index", torch_index,
+                            "-d", str(house), env=hermetic_env(AIMETENV_TIMEOUT="1"))  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("aimetenv: error: pip could not download torch and torchvision")
+    assert "Traceback" not in done.stderr
+    assert "Read timed out. (read timeout=1.0)" in done.stderr  # pip's own words
+    assert not house.exists()

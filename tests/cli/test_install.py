@@ -476,3 +476,26 @@ def test_wheel_dir_is_checked_before_anything_changes(
     files_recorded = receipt_of(prefix)["files"]
     assert isinstance(files_recorded, list)
     assert [f["sha256"] for f in files_recorded] == [f["sha256"] for f in files]
+
+
+def test_aimetenv_timeout_becomes_pips_timeout(index: GatedIndex, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    args = modern_args(index.url, "--venv", str(prefix), "--json")
+    unset = run_aimetenv(*args, "--dry-run", env=hermetic_env(AIMETENV_TIMEOUT=None))
+    assert unset.returncode == 0, unset.stderr
+    assert not any("--timeout" in a["argv"] for a in json.loads(unset.stdout)["actions"])
+
+    env = hermetic_env(AIMETENV_TIMEOUT="30")
+    dry = run_aimetenv(*args, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    planned = [a["argv"] for a in json.loads(dry.stdout)["actions"] if a["argv"]]
+    pip_installs = [argv for argv in planned if argv[1:4] == ["-m", "pip", "install"]]
+    assert pip_installs
+    for argv in pip_installs:
+        assert argv[argv.index("--timeout") + 1] == "30"
+
+    done = run_aimetenv(*args, env=env)  # pip takes the option as planned
+    assert done.returncode == 0, tail(done.stderr)
+    log = Path(json.loads(done.stdout)["log"]).read_text()
+    ran = [shlex.split(line[2:]) for line in log.splitlines() if line.startswith("$ ")]
+    assert ran == planned

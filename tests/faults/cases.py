@@ -272,6 +272,36 @@ INPUT_CASES: tuple[Case, ...] = (
         (*INSTALL, *TARGET, "--python-version", "3.²"),
     ),
     _input(
+        "resolve-python-is-interpreter",
+        "`resolve --python 3.10`: a version given to the option that names an interpreter (was: "
+        "a hint to pass `--python 3.10`, which was refused)",
+        "aimetenv: error: resolve takes no --python (that names an interpreter, as in install, "
+        "env and doctor). For a Python version use --python-version 3.10.",
+        ("resolve", "--variant", "torch-cpu", "--tag", "2.42.0", "--python", "3.10"),
+        intact="nothing written; the hinted `--python-version 3.10` line resolves (exit 0)",
+    ),
+    _input(
+        "download-python-is-interpreter",
+        "`download -d NEWDIR --python 3.10`",
+        "aimetenv: error: download takes no --python (that names an interpreter, as in install, "
+        "env and doctor). For a Python version use --python-version 3.10.",
+        (
+            "download",
+            "--variant",
+            "torch-cpu",
+            "--tag",
+            "1.16.2.py37",
+            "--mirror",
+            "{mirror}",
+            "-d",
+            "{prefix}",
+            "--python",
+            "3.10",
+        ),
+        intact="NEWDIR is not created, the release host got no request; the hinted "
+        "`--python-version 3.10` line downloads (exit 0)",
+    ),
+    _input(
         "timeout-not-a-number",
         "install with `AIMETENV_TIMEOUT=soon`",
         "aimetenv: error: AIMETENV_TIMEOUT must be a number of seconds above 0 and at most 3600, "
@@ -852,6 +882,77 @@ SYSTEM_CASES: tuple[Case, ...] = (
         "liblapacke', or pass --skip-system-check to install without it.",
         NO_REQUEST + "; the same command with --skip-system-check installs",
     ),
+    Case(
+        "no-space",
+        "system",
+        "install aimet-onnx 2.42.0 (from PyPI, so the catalog knows its size: 85 MB) into a venv "
+        "on a 1 MB filesystem (a real tmpfs)",
+        7,
+        "aimetenv: error: not enough free space for the environment: …/tiny has 1.0 MB free, the "
+        "files of known size need 85.0 MB; pip's dependencies come on top; nothing was changed. "
+        "Free some space there, or put the cache elsewhere (XDG_CACHE_HOME) or the environment "
+        "(--prefix, --venv).",
+        "nothing created on the small filesystem; no host got a request (the space is checked "
+        "before the preflight)",
+    ),
+)
+
+# -- AIMETENV_TIMEOUT: every kind of request gives up after it ---------------------------------
+
+TIMEOUT_CASES: tuple[Case, ...] = (
+    Case(
+        "host-never-accepts",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the `--torch-index` port never completes a handshake "
+        "(a firewall that drops packets): the preflight's connect",
+        3,
+        "aimetenv: error: 127.0.0.1:… (the PyTorch index) did not accept a connection within 1 "
+        "s; nothing was changed. Check the network (proxy settings come from HTTPS_PROXY). Pass "
+        "--torch-index URL for another index, or install from a wheelhouse ('aimetenv download', "
+        "then --wheel-dir DIR --offline).",
+        "refused before anything: no env created; the package index got no request",
+    ),
+    Case(
+        "pip-index-never-answers",
+        "network",
+        "install with `AIMETENV_TIMEOUT=1`; the `--torch-index` host accepts connections and never "
+        "answers (so the preflight passes): pip gets `--timeout 1`",
+        3,
+        "aimetenv: error: step 2/6 failed: install the CPU builds of torch and torchvision from "
+        "one index: pip could not reach 127.0.0.1:… (the PyTorch index), which did not answer in "
+        "time; venv …, which this install created, was removed (--keep-failed keeps it for "
+        "inspection). Check the network (proxy settings come from HTTPS_PROXY), then run the "
+        "command again. Pass --torch-index URL for another index, or install from a wheelhouse "
+        "('aimetenv download', then --wheel-dir DIR --offline). The full output is in ….",
+        "the new env is removed, no receipt",
+        form="pip-failure",
+    ),
+    Case(
+        "uv-index-never-answers",
+        "network",
+        "the same with `--installer uv`: uv gets `UV_HTTP_TIMEOUT=1` (it has no option for it)",
+        3,
+        "aimetenv: error: step 2/5 failed: install the CPU builds of torch and torchvision from "
+        "one index: uv could not reach 127.0.0.1:… (the PyTorch index), which did not answer in "
+        "time; venv …, which this install created, was removed (--keep-failed keeps it for "
+        "inspection). Check the network (proxy settings come from HTTPS_PROXY), then run the "
+        "command again. Pass --torch-index URL for another index, or install from a wheelhouse "
+        "('aimetenv download', then --wheel-dir DIR --offline). The full output is in ….",
+        "the new env is removed, no receipt",
+        form="pip-failure",
+    ),
+    Case(
+        "refresh-never-answers",
+        "network",
+        "`releases --refresh` with `AIMETENV_TIMEOUT=1`; the GitHub API and PyPI hosts accept "
+        "connections and never answer",
+        3,
+        "aimetenv: error: reading http://127.0.0.1:…/repos?per_page=100: http://127.0.0.1 did "
+        "not answer within 1 s (gave up after 5 attempts). Check the network (proxy settings "
+        "come from HTTPS_PROXY), or point --github-api and --pypi-url at reachable copies of the "
+        "APIs.",
+        "no catalog overlay is written",
+    ),
 )
 
 
@@ -864,6 +965,7 @@ CASES: tuple[Case, ...] = (
     + DOCTOR_CASES
     + PIPFAIL_CASES
     + SYSTEM_CASES
+    + TIMEOUT_CASES
 )
 
 _BY_ID = {c.id: c for c in CASES}

@@ -234,6 +234,21 @@ def silent_host() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
+@contextlib.contextmanager
+def unaccepting_host() -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` whose handshake never completes, as behind a dropping firewall.
+
+    The listener's backlog (0) is filled by one connection that is never accepted; the kernel
+    then drops every further SYN, so a connect waits until its own time-out. Closed on exit.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        with socket.create_connection(address, timeout=5):
+            yield f"http://127.0.0.1:{address[1]}"
+
+
 def closed_port() -> str:
     """``http://127.0.0.1:PORT`` where nothing listens (the port was just released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from faults.cases import INPUT_CASES, Case
+from faults.cases import INPUT_CASES, Case, case
 from faults.helpers import check, files_in, run
-from support.standins import hermetic_env
+from support.standins import GatedIndex, hermetic_env
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,3 +48,21 @@ def test_bad_input(row: Case, host: ReleaseHost, tmp_path: Path) -> None:
         k: v for k, v in before.items() if not k.startswith(("xdg/", "host/"))
     }
     assert files_in(tmp_path / "xdg" / "cache") == {}
+
+
+@pytest.mark.parametrize("command", ["resolve", "download"])
+def test_the_python_version_hint_pastes_and_works(
+    command: str, index: GatedIndex, tmp_path: Path
+) -> None:
+    row = case(f"{command}-python-is-interpreter")
+    args = [command, "--variant", "torch-cpu", "--tag", "2.42.0"]
+    if command == "download":
+        args += ["--index-url", index.url, "--torch-index", index.url, "-d", str(tmp_path / "wh")]
+    refused = run(*args, "--python", "3.10")
+    line = check(refused, row)
+    assert not (tmp_path / "wh").exists()
+    hinted = line.split("For a Python version use ", 1)[1].removesuffix(".")
+    assert hinted == "--python-version 3.10"
+    pasted = run(*args, *hinted.split())
+    assert pasted.returncode == 0, pasted.stderr
+    assert "3.10" in pasted.stdout

@@ -1,11 +1,14 @@
-"""What the machine lacks, found before anything is fetched or created: a Debian package.
+"""What the machine lacks, found before anything is fetched or created: a package, free space.
 
 dpkg-query is this machine's own, and ``liblapacke`` is really not installed here; the test is
-skipped where it is (nothing would be missing) or where dpkg-query does not exist.
+skipped where it is (nothing would be missing) or where dpkg-query does not exist. The small
+filesystem is a real 1 MB tmpfs, mounted by the test (skipped where it cannot be, as non-root).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess  # noqa: TID251  # mount and umount are test set-up, not aimetenv work
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,9 +20,11 @@ from faults.cases import case
 from faults.helpers import check, install_args, receipt_of, run, system_args
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from support.releasehost import ReleaseHost
+    from support.standins import GatedIndex
 
 
 def _lapacke_missing() -> bool:
@@ -40,3 +45,33 @@ def test_a_missing_debian_package_is_refused_before_any_request(
     assert not prefix.exists()
     assert run(*install_args(host, "--venv", str(prefix))).returncode == 0
     assert receipt_of(prefix).is_file()
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MB tmpfs; skipped where it cannot be mounted (not root)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(  # mount is test set-up, not aimetenv's own work
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"tmpfs cannot be mounted here: {mounted.stderr!r}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)  # as above
+
+
+def test_too_little_free_space_is_refused_before_anything(tiny: Path, index: GatedIndex) -> None:
+    prefix = tiny / "env"
+    # aimet-onnx from PyPI: the plan names its file, whose size the catalog keeps
+    args = ["install", "--variant", "onnx-cpu", "--tag", "2.42.0", "--venv", str(prefix),
+            "--torch-index", index.url]  # fmt: skip
+    check(run(*args), case("no-space"))
+    assert index.requests == []
+    assert list(tiny.iterdir()) == []

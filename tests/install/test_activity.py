@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from aimetenv.install.actions import COMPILE_CODE
 from aimetenv.install.activity import (
     Activity,
     WatchedRunner,
@@ -16,6 +17,7 @@ from aimetenv.install.activity import (
     tool_name,
 )
 from aimetenv.runner import Command, SubprocessRunner
+from support.envs import need_python
 from support.releasehost import ReleaseHost
 from support.wheelbuild import build_wheel
 
@@ -84,6 +86,31 @@ def test_a_real_pip_install_reads_as_collecting_downloading_installing(tmp_path:
     assert "Successfully installed" in log.getvalue()
 
 
+def test_pip_set_to_raw_progress_shows_the_percent_of_its_download(tmp_path: Path) -> None:
+    """pip 24.1 added ``--progress-bar raw``; the pyenv Python 3.13 has pip 24.2."""
+    python = need_python("3.13")
+    wheels = tmp_path / "wheels"
+    noise = random.Random(1).randbytes(600_000)  # noqa: S311  # test data, not a secret
+    build_wheel(wheels, distribution="leaf", version="1.0", tag="py3-none-any",
+                files={"leaf/data.bin": noise}, root_is_purelib=True)  # fmt: skip
+    watched = Watched()
+    with ReleaseHost(tmp_path / "host") as host:
+        index, _links = host.serve_index(wheels)
+        command = Command(
+            (str(python), "-m", "pip", "install", "--no-cache-dir", "--index-url", index,
+             "--target", str(tmp_path / "target"), "leaf"),
+            env={"PIP_CONFIG_FILE": "/dev/null", "PIP_FIND_LINKS": None, "PIP_CONSTRAINT": None,
+                 "PIP_PROGRESS_BAR": "raw"},
+        )  # fmt: skip
+        done = WatchedRunner(SubprocessRunner(), watched).stream(command, io.StringIO())
+    assert done.ok, done.tail()
+    downloading = [a for a in watched.activities if a.text.startswith("Downloading leaf-1.0")]
+    assert downloading[0].percent is None  # the line that names the file and its size
+    assert downloading[-1].percent == 100.0
+    assert downloading[-1].text == downloading[0].text  # the percent updates the same row
+    assert downloading[0].text.endswith(" kB)")
+
+
 def test_a_url_is_cut_to_its_file_name() -> None:
     line = "  Downloading http://user:pw@127.0.0.1:8000/files/torch-2.1.0-cp310-none-any.whl (190.0 MB)"
     assert read_activity(line) == Activity("Downloading torch-2.1.0-cp310-none-any.whl (190.0 MB)")
@@ -109,6 +136,12 @@ def test_tools_are_named_as_a_user_knows_them() -> None:
     assert tool_name(("/usr/bin/uv", "pip", "install")) == "uv"
     assert tool_name(("/env/bin/python", "-m", "compileall", "-q", "/env")) == "compile"
     assert tool_name(("/usr/bin/python3.10", "-m", "venv", "/env")) == "venv"
+    assert tool_name(("/usr/bin/python3.10", "-c", "print(1)")) == "python3.10"
+    assert tool_name(("conda", "create", "--yes")) == "conda"
+
+
+def test_the_compile_step_reads_compile_not_python() -> None:
+    assert tool_name(("/env/bin/python", "-c", COMPILE_CODE)) == "compile"
 
 
 def test_elapsed_time_reads_as_people_say_it() -> None:

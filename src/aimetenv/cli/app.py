@@ -102,9 +102,24 @@ def _output_failed(error: OSError) -> NoReturn:
     sys.exit(int(ExitCode.OK if broken_pipe else ExitCode.FILE_ERROR))
 
 
+COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
+
+
+def _names_a_shell(argv: list[str]) -> bool:
+    """``aimetenv --show-completion zsh``: the script of the shell named, not of ``$SHELL``.
+
+    typer's two options are flags that detect the shell, or, in the mode its
+    ``_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION`` variable selects, options that take the
+    shell's name (and refuse a shell they do not know). The name given picks that mode.
+    """
+    return len(argv) == 3 and argv[1] in COMPLETION_OPTIONS  # noqa: PLR2004  # aimetenv OPT SHELL
+
+
 def main() -> None:
     """Console-script entry point."""
     first = sys.argv[1] if len(sys.argv) > 1 else ""
+    if _names_a_shell(sys.argv):
+        os.environ["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"
     if "_AIMETENV_COMPLETE" in os.environ:  # shell completion: the whole command line
         chosen = make_app()
     elif first in COMMANDS:
@@ -123,4 +138,4 @@ def main() -> None:
         _output_failed(error)
 
 
-__all__ = ["COMMANDS", "app", "command", "main", "make_app"]
+__all__ = ["COMMANDS", "COMPLETION_OPTIONS", "app", "command", "main", "make_app"]

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from aimetenv.cli import completion
 from aimetenv.cli.common import guarded, settings_of
 from aimetenv.cli.options import (
     JsonOpt,
@@ -30,6 +31,7 @@ CheckOpt = Annotated[
     Optional[list[str]],
     typer.Option(
         "--check",
+        autocompletion=completion.checks,
         help="Run only this check (and the checks it requires); repeat for more. See --list.",
         show_default=False,
     ),
@@ -46,6 +48,7 @@ TagCheckOpt = Annotated[
     Optional[str],
     typer.Option(
         "--tag",
+        autocompletion=completion.tags,
         help="Check against this release instead of the receipt or the installed files "
         "(with --variant).",
         show_default=False,
@@ -53,7 +56,12 @@ TagCheckOpt = Annotated[
 ]
 VariantCheckOpt = Annotated[
     Optional[str],
-    typer.Option("--variant", help="The variant for --tag, e.g. torch-cpu.", show_default=False),
+    typer.Option(
+        "--variant",
+        autocompletion=completion.variants,
+        help="The variant for --tag, e.g. torch-cpu.",
+        show_default=False,
+    ),
 ]
 TimeoutOpt = Annotated[
     float,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from aimetenv.cli import completion
 from aimetenv.cli.common import guarded
 from aimetenv.cli.options import (
     JsonOpt,
@@ -30,6 +31,7 @@ ShellOpt = Annotated[
     Optional[str],
     typer.Option(
         "--shell",
+        autocompletion=completion.shells,
         help="bash, zsh, fish or json. Default: from $SHELL; with --write, from the file's name "
         "(*.fish, .zshrc) first.",
         show_default=False,

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from aimetenv.cli import completion
 from aimetenv.cli.common import guarded, settings_of
 from aimetenv.cli.options import (
     AllowHttpOpt,
@@ -37,6 +38,7 @@ VariantOpt = Annotated[
     Optional[str],
     typer.Option(
         "--variant",
+        autocompletion=completion.variants,
         help="AIMET variant: torch-cpu, torch-gpu, tf-cpu, tf-gpu, onnx-cpu, onnx-gpu, or a legacy "
         "one such as torch-gpu-pt113. torch_cpu (the AIMET_VARIANT spelling) works too. Required, "
         "here or in --spec.",
@@ -47,6 +49,7 @@ TagOpt = Annotated[
     Optional[str],
     typer.Option(
         "--tag",
+        autocompletion=completion.tags,
         help="Release tag, e.g. 1.16.2.py37, 1.34.0, v2.42.0, or latest (the newest release "
         "that offers the variant). Required, here or in --spec.",
         show_default=False,

@@ -6,10 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from aimetenv.cli import completion
+
 VariantOpt = Annotated[
     str,
     typer.Option(
         "--variant",
+        autocompletion=completion.variants,
         help="AIMET variant: torch-cpu, torch-gpu, tf-cpu, tf-gpu, onnx-cpu, onnx-gpu, or a legacy "
         "one such as torch-gpu-pt113. torch_cpu (the AIMET_VARIANT spelling) works too.",
         show_default=False,
@@ -19,6 +22,7 @@ TagOpt = Annotated[
     str,
     typer.Option(
         "--tag",
+        autocompletion=completion.tags,
         help="Release tag, e.g. 1.16.2.py37, 1.34.0, v2.42.0, or latest (the newest release "
         "that offers the variant).",
         show_default=False,

@@ -72,6 +72,15 @@ def default_timeout(environ: Mapping[str, str] | None = None) -> float:
     return value
 
 
+def chosen_timeout(environ: Mapping[str, str] | None = None) -> float | None:
+    """``$AIMETENV_TIMEOUT`` when the user set it (checked as ``default_timeout`` checks it).
+
+    None when it is not set: a child installer then keeps its own default (pip's is 15 s).
+    """
+    text = (os.environ if environ is None else environ).get(TIMEOUT_VARIABLE, "").strip()
+    return default_timeout(environ) if text else None
+
+
 def origin(url: str) -> str:
     """``scheme://host`` of ``url``: what messages name (never a path or credentials)."""
     parts = urlsplit(url)
@@ -309,6 +318,7 @@ __all__ = [
     "RetryListener",
     "RetryableError",
     "broken_read",
+    "chosen_timeout",
     "default_timeout",
     "origin",
 ]

@@ -97,10 +97,13 @@ def pip_argv(
     uv: str | None = None,
     action: Literal["install", "uninstall"] = "install",
     no_compile: bool = False,
+    timeout: float | None = None,
 ) -> tuple[str, ...]:
     """``<python> -m pip install --no-input ...``, or the uv equivalent.
 
     ``no_compile``: pip leaves byte-compiling to the ``compile`` action that follows.
+    ``timeout``: pip's ``--timeout`` (``AIMETENV_TIMEOUT`` when the user set it; None keeps
+    pip's own default).
     """
     if installer == "uv":
         renamed = {"-f": "--find-links", "--force-reinstall": "--reinstall"}
@@ -110,7 +113,22 @@ def pip_argv(
     if action == "uninstall":
         return (str(python), "-m", "pip", "uninstall", "--yes", *requirements)
     flags = ("--no-input", "--no-compile") if no_compile else ("--no-input",)
+    if timeout is not None:
+        flags = (*flags, "--timeout", f"{timeout:g}")
     return (str(python), "-m", "pip", "install", *flags, *requirements, *pip_args)
+
+
+def installer_env(argv: tuple[str, ...], timeout: float | None) -> dict[str, str]:
+    """What a uv child gets in its environment for ``timeout`` (uv has no option for it).
+
+    ``UV_HTTP_TIMEOUT`` takes whole seconds, so the time-out is rounded up. pip gets
+    ``--timeout`` in its argv instead (``pip_argv``), and other children get nothing.
+    """
+    if timeout is None or not argv or argv[0].rsplit("/", 1)[-1] != "uv":
+        return {}
+    import math  # noqa: PLC0415  # only for uv
+
+    return {"UV_HTTP_TIMEOUT": str(math.ceil(timeout))}
 
 
 def compiles_after_pip(target: EnvTarget, installer: Installer) -> bool:
@@ -135,11 +153,13 @@ def install_actions(  # each argument is one independent input of the plan
     with_reqs: bool = False,
     pillow_simd: bool = False,
     force: bool = False,
+    pip_timeout: float | None = None,
 ) -> list[Action]:
     """Everything install does for this plan and target, in order.
 
     Release-host files are asked for and fetched first, so that a missing or damaged file stops
-    the install before the environment is created or changed.
+    the install before the environment is created or changed. ``pip_timeout``: pip's
+    ``--timeout`` (see ``pip_argv``).
     """
     actions: list[Action] = []
     no_compile = compiles_after_pip(target, installer)
@@ -178,7 +198,11 @@ def install_actions(  # each argument is one independent input of the plan
                     "pip",
                     step.description,
                     pip_argv(
-                        target.python, step.requirements, step.pip_args, no_compile=no_compile
+                        target.python,
+                        step.requirements,
+                        step.pip_args,
+                        no_compile=no_compile,
+                        timeout=pip_timeout,
                     ),
                     condition=f"only if pip is outside {plan.pip_bound}",
                     step=step,
@@ -200,6 +224,7 @@ def install_actions(  # each argument is one independent input of the plan
                     uv=uv,
                     action="uninstall" if step.kind == "uninstall" else "install",
                     no_compile=no_compile,
+                    timeout=pip_timeout,
                 ),
                 step=step,
             )
@@ -207,14 +232,22 @@ def install_actions(  # each argument is one independent input of the plan
     if force and target.exists and not recreate:
         actions.extend(
             _reinstall_actions(
-                plan, target, wheel_path, installer=installer, uv=uv, no_compile=no_compile
+                plan,
+                target,
+                wheel_path,
+                installer=installer,
+                uv=uv,
+                no_compile=no_compile,
+                timeout=pip_timeout,
             )
         )
     if with_reqs:
         actions.extend(_reqs_actions(plan))
     if pillow_simd:
         actions.extend(
-            _pillow_simd_actions(target, installer=installer, uv=uv, no_compile=no_compile)
+            _pillow_simd_actions(
+                target, installer=installer, uv=uv, no_compile=no_compile, timeout=pip_timeout
+            )
         )
     if no_compile:
         actions.append(
@@ -244,6 +277,7 @@ def _reinstall_actions(
     installer: Installer,
     uv: str | None,
     no_compile: bool,
+    timeout: float | None,
 ) -> list[Action]:
     """``--force`` on an existing env: each AIMET step again, in place and without its deps."""
     actions = []
@@ -259,6 +293,7 @@ def _reinstall_actions(
             installer=installer,
             uv=uv,
             no_compile=no_compile,
+            timeout=timeout,
         )
         actions.append(Action("pip", f"reinstall {name} in place (--force)", argv, step=step))
     return actions
@@ -294,7 +329,12 @@ def _reqs_actions(plan: InstallPlan) -> list[Action]:
 
 
 def _pillow_simd_actions(
-    target: EnvTarget, *, installer: Installer, uv: str | None, no_compile: bool
+    target: EnvTarget,
+    *,
+    installer: Installer,
+    uv: str | None,
+    no_compile: bool,
+    timeout: float | None,
 ) -> list[Action]:
     return [
         Action(
@@ -314,6 +354,7 @@ def _pillow_simd_actions(
                 installer=installer,
                 uv=uv,
                 no_compile=no_compile,
+                timeout=timeout,
             ),
         ),
     ]
@@ -327,6 +368,7 @@ __all__ = [
     "compiles_after_pip",
     "create_env_argv",
     "install_actions",
+    "installer_env",
     "pip_argv",
     "reqs_find_links",
 ]

@@ -174,8 +174,15 @@ class WatchedRunner:
 
 
 def tool_name(argv: tuple[str, ...]) -> str:
-    """``pip``, ``uv``, ``compile``, ``venv`` or the program's name: what a heartbeat names."""
+    """``pip``, ``uv``, ``compile``, ``venv`` or the program's name: what a heartbeat names.
+
+    The compile step runs ``python -c "import compileall; ..."`` (``actions.COMPILE_CODE``), and
+    ``python -m compileall`` is the same tool: both read ``compile``.
+    """
     program = argv[0].rsplit("/", 1)[-1] if argv else "?"
+    if "-c" in argv[1:2]:
+        code = argv[2] if len(argv) > 2 else ""  # noqa: PLR2004  # python -c CODE
+        return "compile" if re.match(r"\s*import compileall\b", code) else program
     if program == "uv" or "-m" not in argv:
         return program
     module = argv[argv.index("-m") + 1] if argv.index("-m") + 1 < len(argv) else program

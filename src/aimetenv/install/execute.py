@@ -87,13 +87,14 @@ def check_creatable(prepared: Prepared) -> None:
 def check_room(prepared: Prepared) -> None:
     """Refuse, before any download, a cache or environment filesystem without room (``space``)."""
     paths = {a.url: a.path for a in prepared.actions if a.kind == "download" and a.url and a.path}
-    if not prepared.sizes or not paths:
+    if not prepared.sizes:
         return
-    cache = Path(next(iter(paths.values()))).parent
+    # A file with no download action is pip's to fetch (a PyPI plan): only the env needs room.
+    cache = Path(next(iter(paths.values()))).parent if paths else prepared.prefix
     needs, unknown = plan_needs(
         prepared.plan,
         prepared.sizes,
-        cached=lambda url: url in paths and Path(paths[url]).is_file(),
+        cached=lambda url: url not in paths or Path(paths[url]).is_file(),
         cache=cache,
         prefix=prepared.prefix,
     )

@@ -26,6 +26,7 @@ from aimetenv.envs.targets import (
     find_conda,
 )
 from aimetenv.errors import UsageError
+from aimetenv.fetch.http import chosen_timeout
 from aimetenv.install.actions import Action, Installer, install_actions
 from aimetenv.install.reqsfiles import running_as_root
 from aimetenv.install.resolver import PythonMismatchError, Target, resolve
@@ -222,6 +223,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         with_reqs=options.with_reqs,
         pillow_simd=options.pillow_simd,
         force=options.force,
+        pip_timeout=chosen_timeout(),
     )
     return Prepared(
         plan=plan,

@@ -15,8 +15,9 @@ from aimetenv import __version__
 from aimetenv.catalog.names import wheel_problem
 from aimetenv.envs.probe import probe_facts
 from aimetenv.errors import AimetenvError, InstallError, IntegrityError, NetworkError
+from aimetenv.fetch.http import TIMEOUT_VARIABLE, chosen_timeout
 from aimetenv.fetch.urls import redact
-from aimetenv.install.actions import pip_argv, reqs_find_links
+from aimetenv.install.actions import installer_env, pip_argv, reqs_find_links
 from aimetenv.install.pipfail import explain
 from aimetenv.install.preflight import hosts_to_check
 from aimetenv.install.receipt import (
@@ -165,7 +166,10 @@ class Run:
         """Run a child with its output going to the log (and echoed on request)."""
         self.write_log(f"\n$ {redact(' '.join(shlex.quote(a) for a in argv))}")
         echo = self.reporter.output if self.echo else None
-        completed = self.runner.stream(Command(argv=argv, timeout=timeout), self.log, echo)
+        env = installer_env(argv, chosen_timeout())
+        for name, value in env.items():
+            self.write_log(f"# {name}={value} (from {TIMEOUT_VARIABLE})")
+        completed = self.runner.stream(Command(argv=argv, timeout=timeout, env=env), self.log, echo)
         self.write_log(f"# exit status {completed.returncode} after {completed.seconds:.1f} s")
         return completed
 
@@ -330,6 +334,7 @@ def _reqs_pip(run: Run, action: Action) -> None:
             installer=run.prepared.installer,
             uv=run.prepared.uv,
             no_compile=wants(run.prepared, "compile"),
+            timeout=chosen_timeout(),
         )
         completed = run.stream(argv)
         if not completed.ok:

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Callable
 from aimetenv.catalog.names import normalize, parse_wheel_name
 from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
 from aimetenv.fetch.checksums import sha256_file
+from aimetenv.fetch.http import chosen_timeout
 from aimetenv.fetch.urls import redact
 from aimetenv.fsutil import atomic_write_text
 from aimetenv.install.wheelhouse_manifest import (
@@ -68,8 +69,13 @@ def pip_download_argv(  # one parameter per pip option
     requirements: Sequence[str],
     dest: Path,
     extra: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> tuple[str, ...]:
-    """``python -m pip download`` of binary wheels for the plan's Python and platform."""
+    """``python -m pip download`` of binary wheels for the plan's Python and platform.
+
+    ``timeout``: pip's ``--timeout`` (``AIMETENV_TIMEOUT`` when set; None keeps pip's own).
+    """
     facts = plan.target
     platforms: list[str] = []
     for platform in facts.platforms():
@@ -80,6 +86,7 @@ def pip_download_argv(  # one parameter per pip option
         "pip",
         "download",
         "--no-input",
+        *(() if timeout is None else ("--timeout", f"{timeout:g}")),
         "--progress-bar",
         "off",
         "--only-binary=:all:",
@@ -168,7 +175,9 @@ class _PipDownloads:
         self.python = python
 
     def run(self, requirements: Sequence[str], extra: Sequence[str], what: str) -> None:
-        argv = pip_download_argv(self.python, self.plan, requirements, self.folder, extra)
+        argv = pip_download_argv(
+            self.python, self.plan, requirements, self.folder, extra, timeout=chosen_timeout()
+        )
         self.log.write(f"$ {Command(argv=argv).display()}\n")
         self.log.flush()
         result = self.runner.stream(Command(argv=argv), self.log, self.echo)

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from aimetenv.catalog.refresh import RefreshResult
     from aimetenv.install.wheelhouse import Wheelhouse
+    from aimetenv.install.wheelhouse_manifest import Manifest
 
 DOWNLOAD_SCHEMA = "aimetenv.download/1"
 REFRESH_SCHEMA = "aimetenv.refresh/1"
@@ -27,6 +29,45 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= _KILO
     return f"{value:.1f} GB"
+
+
+def _requirement_index(plan: Mapping[str, Any]) -> str | None:
+    """The ``--index-url`` of the plan's AIMET requirement, when the plan names no file."""
+    steps = plan.get("steps")
+    if plan.get("wheels") or not isinstance(steps, list):
+        return None
+    for step in steps:
+        if not isinstance(step, dict) or step.get("kind") != "requirement":
+            continue
+        args = step.get("pip_args")
+        if isinstance(args, list) and "--index-url" in args:
+            at = args.index("--index-url") + 1
+            return str(args[at]) if at < len(args) else None
+    return None
+
+
+def _plan_options(manifest: Manifest) -> str:
+    """The install options that make install plan the files this wheelhouse holds.
+
+    ``--source``: the wheelhouse holds that source's files, and ``auto`` may prefer the other
+    one. ``--index-url URL`` when the AIMET package came from that index by requirement (the
+    plan then names no file, and without it install would look for PyPI's file); credentials
+    in it are shown as ``****``. ``--python-version X.Y`` when the wheelhouse is for a Python a
+    new environment would not get: without it install plans for the release's own Python.
+    """
+    import shlex  # noqa: PLC0415  # only for this line
+
+    from aimetenv.fetch.urls import redact  # noqa: PLC0415  # same
+
+    options = [f"--source {manifest.source}"] if manifest.source in ("github", "pypi") else []
+    index = _requirement_index(manifest.plan)
+    if index is not None:
+        options.append(f"--index-url {shlex.quote(redact(index))}")
+    planned = manifest.plan.get("python")
+    new_env = planned.get("new_env") if isinstance(planned, dict) else None
+    if new_env not in (None, manifest.python):
+        options.append(f"--python-version {manifest.python}")
+    return "".join(f" {option}" for option in options)
 
 
 def download_text(house: Wheelhouse, log: Path | None) -> Text:
@@ -52,7 +93,7 @@ def download_text(house: Wheelhouse, log: Path | None) -> Text:
     lines.append(f"manifest: {house.directory / 'manifest.json'} (sha256 of every file)")
     lines.append(
         f"next: copy the directory, then 'aimetenv install --variant {manifest.variant} "
-        f"--tag {manifest.tag} --wheel-dir DIR --offline'"
+        f"--tag {manifest.tag}{_plan_options(manifest)} --wheel-dir DIR --offline'"
     )
     return Text("\n".join(lines) + "\n")
 
