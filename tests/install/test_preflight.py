@@ -66,6 +66,18 @@ def test_each_host_once_in_order_with_its_role_and_option(tmp_path: Path) -> Non
         "torch.example:80",
         "pypi.example:443",
     ]
+    assert all("--wheel-dir DIR --offline" in h.option for h in offline)
+
+
+def test_an_install_from_a_wheelhouse_is_offered_one_with_the_dependencies(tmp_path: Path) -> None:
+    """A wheelhouse made without --with-deps leaves the dependencies to the plan's indexes."""
+    hosts = hosts_to_check(_actions(tmp_path / "a.whl"), offline=True, environ={}, wheelhouse=True)
+    again = "or make the wheelhouse again with the dependencies ('aimetenv download --with-deps')"
+    assert [h.option for h in hosts] == [
+        f"Pass --torch-find-links URL, {again}",
+        f"Pass --torch-index URL for another index, {again}",
+        f"Pass --index-url URL for another index, {again}",
+    ]
 
 
 def test_a_proxy_is_checked_instead_unless_no_proxy_names_the_host(tmp_path: Path) -> None:

@@ -112,6 +112,7 @@ def install(  # each input is one collaborator of the run
     force: bool = False,
     keep_failed: bool = False,
     offline: bool = False,
+    wheelhouse: bool = False,
     early_smoke: StartedSmoke | None = None,
     watcher: Watcher | None = None,
 ) -> InstallResult:
@@ -124,7 +125,8 @@ def install(  # each input is one collaborator of the run
     Before the first action, the Debian packages the release's native library needs must be
     installed (``syscheck``; ``prepare`` asked dpkg-query), and every host the actions will
     contact must accept a connection (``preflight``; ``offline``: no release-host file is
-    fetched). When an action fails or Ctrl-C arrives, an environment this install created is
+    fetched; ``wheelhouse``: the install reads one, so the refusal does not offer one).
+    When an action fails or Ctrl-C arrives, an environment this install created is
     removed (kept with ``keep_failed``) and the error says so; for an environment that existed, the
     error names the packages that changed (``cleanup``).
 
@@ -140,7 +142,7 @@ def install(  # each input is one collaborator of the run
     refuse_missing(prepared.system, root=running_as_root())
     check_creatable(prepared)
     check_room(prepared)
-    check_hosts(hosts_to_check(prepared.actions, offline=offline))
+    check_hosts(hosts_to_check(prepared.actions, offline=offline, wheelhouse=wheelhouse))
     started = utc_now()
     plan = prepared.plan
     wheels = {w.url: w for w in plan.wheels}

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _WHEELHOUSE = "or install from a wheelhouse ('aimetenv download', then --wheel-dir DIR --offline)"
+# Said instead when the install already reads a wheelhouse: one made without --with-deps still
+# takes the dependencies from the indexes its plan names.
+_WITH_DEPS = "or make the wheelhouse again with the dependencies ('aimetenv download --with-deps')"
 
 
 @dataclass(frozen=True)
@@ -89,27 +92,33 @@ def _proxy_for(scheme: str, host: str, environ: Mapping[str, str]) -> str | None
     return proxy
 
 
-def _role(action: Action, flag: str) -> tuple[str, str]:
+def _role(action: Action, flag: str, *, wheelhouse: bool = False) -> tuple[str, str]:
     step = action.step
+    other = _WITH_DEPS if wheelhouse else _WHEELHOUSE
     if action.kind in ("download", "check-url"):
-        return "the release host", f"Pass --mirror URL for another host, {_WHEELHOUSE}"
+        return "the release host", f"Pass --mirror URL for another host, {other}"
     if flag in ("-f", "--find-links"):
-        return "the PyTorch find-links page", f"Pass --torch-find-links URL, {_WHEELHOUSE}"
+        return "the PyTorch find-links page", f"Pass --torch-find-links URL, {other}"
     if step is not None and step.kind == "framework":
-        return "the PyTorch index", f"Pass --torch-index URL for another index, {_WHEELHOUSE}"
-    return "the package index", f"Pass --index-url URL for another index, {_WHEELHOUSE}"
+        return "the PyTorch index", f"Pass --torch-index URL for another index, {other}"
+    return "the package index", f"Pass --index-url URL for another index, {other}"
 
 
 _URL_FLAGS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f")
 
 
 def hosts_to_check(
-    actions: Sequence[Action], *, offline: bool, environ: Mapping[str, str] | None = None
+    actions: Sequence[Action],
+    *,
+    offline: bool,
+    environ: Mapping[str, str] | None = None,
+    wheelhouse: bool = False,
 ) -> list[Host]:
     """Each host the actions will contact, once, in the order the install reaches them.
 
     A release-host file already in the cache (its download's ``path`` exists) needs no host,
     not even for its HEAD; with ``offline`` (or a wheelhouse) no release-host file is fetched.
+    ``wheelhouse``: the install reads one already, so the hint does not offer it again.
     """
     env = dict(os.environ if environ is None else environ)
     cached = {
@@ -134,7 +143,7 @@ def hosts_to_check(
             endpoint = _endpoint(url, env)
             if endpoint is None or endpoint[:2] in found:
                 continue
-            role, option = _role(action, flag)
+            role, option = _role(action, flag, wheelhouse=wheelhouse)
             found[endpoint[:2]] = Host(endpoint[0], endpoint[1], role + endpoint[2], option)
     return list(found.values())
 

@@ -115,6 +115,7 @@ def install_locked(  # the collaborators of one install
             force=options.force,
             keep_failed=options.keep_failed,
             offline=options.offline or options.wheel_dir is not None,
+            wheelhouse=options.wheel_dir is not None,
             early_smoke=early[0],
             watcher=watcher,
         )
