@@ -60,7 +60,7 @@ _SOURCE_KEYS = frozenset(
         "torch", "replace", "confidence", "evidence", "note", "sha256",
     }
 )  # fmt: skip
-_VARIANT_KEYS = frozenset({"cuda", "aliases", "shipped", "github", "pypi"})
+_VARIANT_KEYS = frozenset({"cuda", "aliases", "shipped", "reason", "github", "pypi"})
 
 
 def _source(  # one validation per field, read top to bottom
@@ -144,16 +144,25 @@ def _variant(variant_id: str, value: object, where: Where, defaults: Mapping[str
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise where.at(".aliases").fail("expected a list of variant ids")
+    shipped = bool(data.get("shipped", True))
     return Variant(
         id=variant_id,
         framework=parsed.framework,
         accelerator=parsed.accelerator,
         cuda=xy_value(data.get("cuda"), where.at(".cuda")),
         aliases=tuple(aliases),
-        shipped=bool(data.get("shipped", True)),
+        shipped=shipped,
+        reason=_unshipped_reason(data, shipped, where),
         github=None if github is None else _source("github", github, where.at(".github"), defaults),
         pypi=None if pypi is None else _source("pypi", pypi, where.at(".pypi"), defaults),
     )
+
+
+def _unshipped_reason(data: Mapping[str, Any], shipped: bool, where: Where) -> str | None:
+    reason = text_value(data.get("reason"), where.at(".reason"), optional=True)
+    if reason is not None and shipped:
+        raise where.at(".reason").fail("a reason is for a variant with 'shipped: false'")
+    return reason
 
 
 def _release(value: object, where: Where, eras: Mapping[str, Era]) -> Release:
@@ -371,6 +380,7 @@ def _merge_release(
             shipped=bool(data.get("shipped", old.shipped)),
             github=github,
             pypi=pypi,
+            reason=None if data.get("shipped", old.shipped) else data.get("reason", old.reason),
         )
     hosting = tuple(entry.get("hosting") or base.hosting)
     return Release(
