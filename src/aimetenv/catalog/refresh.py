@@ -90,7 +90,8 @@ def _old_overlay(overlay: Path) -> Mapping[str, Any]:
     import yaml  # noqa: PLC0415  # only when refreshing
 
     try:
-        data = yaml.safe_load(overlay.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is there
+        data = yaml.load(overlay.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506  # safe loaders only
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -154,7 +155,11 @@ def refresh(  # one keyword per input
         f"# The aimetenv catalog overlay, written by 'aimetenv releases --refresh' on {date}\n"
         f"# from {said}. 'aimetenv releases --reset' removes it.\n"
     )
-    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    # libyaml's emitter when it is there: the pure-Python one took most of a refresh's time.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = header + yaml.dump(
+        document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100
+    )
     merge_overlay(catalog, text, str(overlay))
     atomic_write_text(overlay, text)
     added = [] if tally is None else list(tally.added)
