@@ -328,8 +328,17 @@ def merge_overlay(catalog: Catalog, text: str, origin: str) -> Catalog:
     An overlay release with a known tag keeps the packaged fields it does not name; each variant
     it names replaces the packaged variant's sources that it names. New tags are added whole.
     """
+    return merge_overlay_document(catalog, _document(text, Where(origin), detail=False), origin)
+
+
+def merge_overlay_document(catalog: Catalog, data: Mapping[str, Any], origin: str) -> Catalog:
+    """``merge_overlay`` of an overlay document already in memory.
+
+    ``refresh`` checks the document it is about to write this way, without parsing its YAML.
+    """
     where = Where(origin)
-    data = _document(text, where, detail=False)
+    if data.get("schema") != SCHEMA:
+        raise where.fail(f"schema {data.get('schema')!r} is not supported (expected {SCHEMA})")
     by_tag = {r.tag: r for r in catalog.releases}
     for i, item in enumerate(data.get("releases") or []):
         entry = mapping(item, where.at(f"releases[{i}]"))
@@ -437,6 +446,7 @@ __all__ = [
     "SCHEMA",
     "load_catalog",
     "merge_overlay",
+    "merge_overlay_document",
     "packaged_catalog_text",
     "parse_catalog",
     "parse_xy",

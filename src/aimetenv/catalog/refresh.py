@@ -114,7 +114,7 @@ def refresh(  # one keyword per input
     """
     import yaml  # noqa: PLC0415  # only when writing
 
-    from aimetenv.catalog.load import merge_overlay  # noqa: PLC0415  # the YAML loader only when an overlay is written
+    from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # the YAML loader only when an overlay is written
 
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
@@ -160,7 +160,7 @@ def refresh(  # one keyword per input
     text = header + yaml.dump(
         document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100
     )
-    merge_overlay(catalog, text, str(overlay))
+    merge_overlay_document(catalog, document, str(overlay))  # what is written must load
     atomic_write_text(overlay, text)
     added = [] if tally is None else list(tally.added)
     for entry in [] if section is None else section["releases"]:
