@@ -23,6 +23,7 @@ from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.errors import CatalogError, UsageError
 from aimetenv.install.actions import install_actions
 from aimetenv.install.resolver import Options, Target, resolve
+from aimetenv.render.human import release_detail
 
 CATALOG = load_catalog()
 HOST = Target(glibc=(2, 36), machine="x86_64")
@@ -356,3 +357,12 @@ def test_the_packaged_catalog_names_no_key_twice() -> None:
     Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     text = (Path(__file__).parents[2] / "src/aimetenv/data/catalog.yaml").read_text()
     assert yaml.load(text, Strict)  # noqa: S506  # a SafeLoader subclass
+
+
+def test_releases_tag_shows_the_cuda_of_each_1_33_0_pypi_file_and_the_swap() -> None:
+    release = CATALOG.get("1.33.0")
+    assert release is not None
+    text = release_detail(CATALOG, release).plain
+    assert "aimet_torch-1.33.0-cp310-cp310-manylinux_2_34_x86_64.whl: CUDA 12.1" in text
+    assert "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl: CUDA 11.8" in text
+    assert "then onnxruntime-gpu==1.15.1 replaces onnxruntime" in text
