@@ -14,7 +14,7 @@ import yaml
 from packaging.version import Version
 from typer.testing import CliRunner
 
-from aimetenv.catalog.load import load_catalog, parse_catalog
+from aimetenv.catalog.load import load_catalog, merge_overlay, parse_catalog
 from aimetenv.catalog.names import wheel_fields
 from aimetenv.catalog.pypisection import build_section
 from aimetenv.catalog.releaseapi import PypiFile
@@ -366,3 +366,22 @@ def test_releases_tag_shows_the_cuda_of_each_1_33_0_pypi_file_and_the_swap() -> 
     assert "aimet_torch-1.33.0-cp310-cp310-manylinux_2_34_x86_64.whl: CUDA 12.1" in text
     assert "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl: CUDA 11.8" in text
     assert "then onnxruntime-gpu==1.15.1 replaces onnxruntime" in text
+
+
+def test_an_overlay_keeps_the_reason_and_checks_its_own() -> None:
+    kept = merge_overlay(
+        CATALOG,
+        "schema: 1\nreleases:\n- tag: 1.27.0\n  variants:\n    torch-gpu:\n      cuda: '11.0'\n",
+        "overlay.yaml",
+    )
+    release = kept.get("1.27.0")
+    assert release is not None
+    reason = release.variants["torch-gpu"].reason
+    assert reason is not None
+    assert "ISS #2377" in reason
+    with pytest.raises(CatalogError, match=r"torch-gpu\.reason: expected a non-empty string"):
+        merge_overlay(
+            CATALOG,
+            "schema: 1\nreleases:\n- tag: 1.27.0\n  variants:\n    torch-gpu:\n      reason: ''\n",
+            "overlay.yaml",
+        )

@@ -380,16 +380,18 @@ def _merge_release(
             github = _source("github", data["github"], w.at(".github"), defaults)
         if "pypi" in data:
             pypi = _source("pypi", data["pypi"], w.at(".pypi"), defaults)
+        shipped = bool(data.get("shipped", old.shipped))
+        reason = _unshipped_reason(data, shipped, w)
         variants[str(vid)] = Variant(
             id=old.id,
             framework=old.framework,
             accelerator=old.accelerator,
             cuda=old.cuda,
             aliases=old.aliases,
-            shipped=bool(data.get("shipped", old.shipped)),
+            shipped=shipped,
             github=github,
             pypi=pypi,
-            reason=None if data.get("shipped", old.shipped) else data.get("reason", old.reason),
+            reason=None if shipped else reason or old.reason,
         )
     hosting = tuple(entry.get("hosting") or base.hosting)
     return Release(
