@@ -7,6 +7,7 @@ the PyPI file lists, the 1.33.0 wheel METADATA, the 1.27.0 asset list of quic/ai
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,18 @@ def test_an_overlay_keeps_the_reason_and_checks_its_own() -> None:
             "schema: 1\nreleases:\n- tag: 1.27.0\n  variants:\n    torch-gpu:\n      reason: ''\n",
             "overlay.yaml",
         )
+
+
+def test_releases_tag_json_has_the_reason_and_the_cuda_of_each_file() -> None:
+    refused = json.loads(CliRunner().invoke(app, ["releases", "1.27.0", "--json"]).stdout)
+    variants = {v["id"]: v for v in refused["variants"]}
+    assert variants["torch-gpu"]["shipped"] is False
+    assert "ISS #2377" in variants["torch-gpu"]["reason"]
+    assert variants["tf-gpu"]["reason"] is None
+    pypi = json.loads(CliRunner().invoke(app, ["releases", "1.33.0", "--json"]).stdout)
+    torch = next(v for v in pypi["variants"] if v["id"] == "torch-gpu")
+    assert torch["pypi"]["cuda_by_file"] == {
+        "aimet_torch-1.33.0-cp310-cp310-manylinux_2_34_x86_64.whl": "12.1",
+        "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl": "11.8",
+    }
+    assert torch["github"]["cuda_by_file"] == {}
