@@ -23,6 +23,7 @@ from aimetenv.cli.app import app
 from aimetenv.envs.targets import EnvTarget, Origin
 from aimetenv.errors import CatalogError, UsageError
 from aimetenv.install.actions import install_actions
+from aimetenv.install.offline import offline_plan
 from aimetenv.install.resolver import Options, Target, resolve
 from aimetenv.render.human import release_detail
 
@@ -401,3 +402,16 @@ def test_releases_tag_json_has_the_reason_and_the_cuda_of_each_file() -> None:
         "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl": "11.8",
     }
     assert torch["github"]["cuda_by_file"] == {}
+
+
+def test_a_wheelhouse_without_dependencies_takes_the_swap_from_the_index(tmp_path: Path) -> None:
+    """Without --with-deps the wheelhouse holds the AIMET files only; onnxruntime-gpu is a
+    dependency like the others and comes from the index (pip's own, or --index-url)."""
+    plan = resolve(CATALOG, "torch-gpu", "1.28.0", HOST)
+    kept = offline_plan(plan, tmp_path, dependencies=False)
+    swap = kept.steps[-1]
+    assert swap.requirements == ("onnxruntime-gpu==1.11.0",)
+    assert "--no-index" not in swap.pip_args
+    assert swap.pip_args == ("--find-links", str(tmp_path))
+    full = offline_plan(plan, tmp_path)
+    assert full.steps[-1].pip_args == ("--no-index", "--find-links", str(tmp_path))
