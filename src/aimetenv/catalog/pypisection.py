@@ -27,6 +27,7 @@ Yanked versions, versions whose every file is yanked, and the placeholder projec
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -264,6 +265,14 @@ def _sort_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
+def _read_one(
+    client: HttpClient, *, index: str, project: str
+) -> dict[str, tuple[PypiFile, ...]] | None:
+    from aimetenv.catalog.releaseapi import fetch_pypi  # noqa: PLC0415  # requests only when reading
+
+    return fetch_pypi(client, index, project)
+
+
 def read_pypi(
     client: HttpClient, index: str
 ) -> tuple[dict[str, dict[str, tuple[PypiFile, ...]]], dict[str, tuple[str, ...]]]:
@@ -271,23 +280,29 @@ def read_pypi(
 
     A network failure raises ``NetworkError``: nothing half-read is ever returned.
     """
-    from aimetenv.catalog.releaseapi import fetch_pypi  # noqa: PLC0415  # requests only when reading
+    from aimetenv.catalog.releaseapi import concurrently  # noqa: PLC0415  # requests only when reading
     from aimetenv.errors import NetworkError  # noqa: PLC0415  # as above
 
-    projects = {}
-    for project in PROJECTS:
-        found = fetch_pypi(client, index, project)
-        projects[project] = found or {}
+    names = (*PROJECTS, *sorted(PLACEHOLDERS))
+    read = concurrently(
+        client, [functools.partial(_read_one, index=index, project=p) for p in names]
+    )
+    found: dict[str, dict[str, tuple[PypiFile, ...]] | None] = {}
+    for project, answer in zip(names, read):  # the first failure in this order is raised
+        if isinstance(answer, NetworkError):
+            raise answer
+        found[project] = answer
+    projects = {project: found[project] or {} for project in PROJECTS}
     if not any(projects.values()):
         raise NetworkError(
             f"{index} knows none of {', '.join(PROJECTS)}: it is not PyPI's JSON API",
             hint="Check --pypi-url (or AIMETENV_PYPI_JSON).",
             code="not-found",
         )
-    placeholders = {}
-    for project in sorted(PLACEHOLDERS):
-        found = fetch_pypi(client, index, project)
-        placeholders[project] = tuple(sorted(found or {}, key=_sort_key))
+    placeholders = {
+        project: tuple(sorted(found[project] or {}, key=_sort_key))
+        for project in sorted(PLACEHOLDERS)
+    }
     return projects, placeholders
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aimetenv.catalog.overlay import build_overlay
 from aimetenv.catalog.pypisection import PROJECTS, build_section, read_pypi
@@ -25,6 +25,7 @@ from aimetenv.catalog.releaseapi import (
     DEFAULT_GITHUB_API,
     DEFAULT_PYPI_JSON,
     GithubRelease,
+    concurrently,
     fetch_github,
 )
 from aimetenv.errors import FileError, NetworkError
@@ -32,7 +33,7 @@ from aimetenv.fetch.http import HttpClient, default_timeout
 from aimetenv.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from aimetenv.catalog.model import Catalog
@@ -118,21 +119,24 @@ def refresh(  # one keyword per input
 
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
-    failures: list[tuple[str, NetworkError]] = []
-    releases: list[GithubRelease] | None = None
-    pypi: tuple[Any, Any] | None = None
-    try:
-        try:
-            releases = fetch_github(http, github_api)
-        except NetworkError as error:
-            failures.append(("GitHub", error))
-        try:
-            pypi = read_pypi(http, pypi_url)
-        except NetworkError as error:
-            failures.append(("PyPI", error))
+    try:  # the two sources at the same time, each on its own (a failure skips only its source)
+        jobs: list[Callable[[HttpClient], object]] = [
+            lambda c: fetch_github(c, github_api),
+            lambda c: read_pypi(c, pypi_url),
+        ]
+        github_read, pypi_read = concurrently(http, jobs)
     finally:
         if client is None:
             http.close()
+    failures = [
+        (name, read)
+        for name, read in (("GitHub", github_read), ("PyPI", pypi_read))
+        if isinstance(read, NetworkError)
+    ]
+    releases = (
+        None if isinstance(github_read, NetworkError) else cast("list[GithubRelease]", github_read)
+    )
+    pypi = None if isinstance(pypi_read, NetworkError) else cast("tuple[Any, Any]", pypi_read)
     if releases is None and pypi is None:
         raise failures[0][1]
     old = _old_overlay(overlay)
