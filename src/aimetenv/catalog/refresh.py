@@ -139,7 +139,7 @@ def refresh(  # one keyword per input
     pypi = None if isinstance(pypi_read, NetworkError) else cast("tuple[Any, Any]", pypi_read)
     if releases is None and pypi is None:
         raise failures[0][1]
-    old = _old_overlay(overlay)
+    old = _old_overlay(overlay) if failures else {}  # only a silent source keeps its last answer
     document: dict[str, Any] = {"schema": 1, "releases": []}
     tally = None
     if releases is not None:
