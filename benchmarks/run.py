@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import platformdirs
-from goals import doctor, download, install, startup
+from goals import doctor, download, install, refresh, startup
 from harness import BenchmarkError, Result
 from machine import describe, load_average
 
@@ -35,6 +35,7 @@ SECTIONS = {
     "noop": 10,
     "install": 3,
     "download": 5,
+    "refresh": 5,
 }
 """Each section and its default number of timed rounds."""
 
@@ -146,6 +147,8 @@ def run_section(
         return install.noop(cache, repeat, env, say)
     if name == "install":
         return install.fresh_installs(cache, repeat, env, say, args.install_dir)
+    if name == "refresh":
+        return refresh.run(repeat, env, say)
     return download.run(repeat, say)
 
 

@@ -60,7 +60,7 @@ _SOURCE_KEYS = frozenset(
         "torch", "replace", "confidence", "evidence", "note", "sha256",
     }
 )  # fmt: skip
-_VARIANT_KEYS = frozenset({"cuda", "aliases", "shipped", "github", "pypi"})
+_VARIANT_KEYS = frozenset({"cuda", "aliases", "shipped", "reason", "github", "pypi"})
 
 
 def _source(  # one validation per field, read top to bottom
@@ -144,16 +144,25 @@ def _variant(variant_id: str, value: object, where: Where, defaults: Mapping[str
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise where.at(".aliases").fail("expected a list of variant ids")
+    shipped = bool(data.get("shipped", True))
     return Variant(
         id=variant_id,
         framework=parsed.framework,
         accelerator=parsed.accelerator,
         cuda=xy_value(data.get("cuda"), where.at(".cuda")),
         aliases=tuple(aliases),
-        shipped=bool(data.get("shipped", True)),
+        shipped=shipped,
+        reason=_unshipped_reason(data, shipped, where),
         github=None if github is None else _source("github", github, where.at(".github"), defaults),
         pypi=None if pypi is None else _source("pypi", pypi, where.at(".pypi"), defaults),
     )
+
+
+def _unshipped_reason(data: Mapping[str, Any], shipped: bool, where: Where) -> str | None:
+    reason = text_value(data.get("reason"), where.at(".reason"), optional=True)
+    if reason is not None and shipped:
+        raise where.at(".reason").fail("a reason is for a variant with 'shipped: false'")
+    return reason
 
 
 def _release(value: object, where: Where, eras: Mapping[str, Era]) -> Release:
@@ -319,8 +328,17 @@ def merge_overlay(catalog: Catalog, text: str, origin: str) -> Catalog:
     An overlay release with a known tag keeps the packaged fields it does not name; each variant
     it names replaces the packaged variant's sources that it names. New tags are added whole.
     """
+    return merge_overlay_document(catalog, _document(text, Where(origin), detail=False), origin)
+
+
+def merge_overlay_document(catalog: Catalog, data: Mapping[str, Any], origin: str) -> Catalog:
+    """``merge_overlay`` of an overlay document already in memory.
+
+    ``refresh`` checks the document it is about to write this way, without parsing its YAML.
+    """
     where = Where(origin)
-    data = _document(text, where, detail=False)
+    if data.get("schema") != SCHEMA:
+        raise where.fail(f"schema {data.get('schema')!r} is not supported (expected {SCHEMA})")
     by_tag = {r.tag: r for r in catalog.releases}
     for i, item in enumerate(data.get("releases") or []):
         entry = mapping(item, where.at(f"releases[{i}]"))
@@ -362,15 +380,18 @@ def _merge_release(
             github = _source("github", data["github"], w.at(".github"), defaults)
         if "pypi" in data:
             pypi = _source("pypi", data["pypi"], w.at(".pypi"), defaults)
+        shipped = bool(data.get("shipped", old.shipped))
+        reason = _unshipped_reason(data, shipped, w)
         variants[str(vid)] = Variant(
             id=old.id,
             framework=old.framework,
             accelerator=old.accelerator,
             cuda=old.cuda,
             aliases=old.aliases,
-            shipped=bool(data.get("shipped", old.shipped)),
+            shipped=shipped,
             github=github,
             pypi=pypi,
+            reason=None if shipped else reason or old.reason,
         )
     hosting = tuple(entry.get("hosting") or base.hosting)
     return Release(
@@ -427,6 +448,7 @@ __all__ = [
     "SCHEMA",
     "load_catalog",
     "merge_overlay",
+    "merge_overlay_document",
     "packaged_catalog_text",
     "parse_catalog",
     "parse_xy",

@@ -158,9 +158,13 @@ def find_variant(catalog: Catalog, release: Release, variant: str) -> Variant:
             code="variant-not-offered",
         )
     if not found.shipped:
+        why = (
+            f": {found.reason}"
+            if found.reason
+            else " (it is named in the install docs, but its files were never published)"
+        )
         raise UsageError(
-            f"variant {found.id} of release {release.tag} is named in the install docs but its "
-            "files were never published",
+            f"release {release.tag} does not offer {found.id}{why}",
             hint=f"Release {release.tag} offers: {offered}.",
             code="variant-not-shipped",
         )

@@ -52,6 +52,9 @@ class PublishedFile:
     requires_python: str | None
     uploaded: str
     """When PyPI received the file, ISO 8601 in UTC."""
+    cuda: str | None = None
+    """The CUDA this one file was built for, where it differs from its sibling files (the
+    release's note cites the evidence); None: the variant's ``cuda`` holds."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Variant:
     shipped: bool = True
     github: Source | None = None
     pypi: Source | None = None
+    reason: str | None = None
+    """Why an unshipped variant is refused, with the source that says so (``shipped: false``)."""
 
     @property
     def frameworks(self) -> tuple[str, ...]:

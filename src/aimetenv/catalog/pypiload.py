@@ -35,7 +35,7 @@ from aimetenv.catalog.validate import (
     xy_value,
 )
 
-_FILE_KEYS = frozenset({"file", "url", "size", "sha256", "requires_python", "uploaded"})
+_FILE_KEYS = frozenset({"file", "url", "size", "sha256", "requires_python", "uploaded", "cuda"})
 
 
 _PROJECT_KEYS = frozenset({"files", "variants", "python", "python_reason", "glibc", "note"})
@@ -73,6 +73,7 @@ def _published(value: object, where: Where) -> PublishedFile:
         sha256=sha,
         requires_python=requires,
         uploaded=uploaded,
+        cuda=xy_value(data.get("cuda"), where.at(".cuda")),
     )
 
 

@@ -7,7 +7,9 @@ deterministic: the same answers give the same text.
 
 Which variants a PyPI release serves, and the steps each needs, is decided here, once:
 
-- aimet-torch 1.x (1.30.1 - 1.35.0) is one GPU build: ``torch-gpu``.
+- aimet-torch 1.x (1.30.1 - 1.35.0) is one GPU build: ``torch-gpu``. Where the files of one
+  release were built for different CUDA versions (1.33.0: cp310 CUDA 12, cp38 CUDA 11.8), each
+  file says its own ``cuda`` (``_FILE_CUDA``) and the plan takes the CUDA of the file it picks.
 - aimet-torch 2.x serves ``torch-gpu`` (torch from the index, a CUDA build) and, from 2.4.0,
   ``torch-cpu`` (torch and torchvision from the PyTorch CPU index first). The ``_libpymo`` of
   2.0.0 - 2.3.0 needs ``libcublas.so.12``, which a CPU torch does not bring.
@@ -25,6 +27,7 @@ Yanked versions, versions whose every file is yanked, and the placeholder projec
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -61,9 +64,16 @@ _NOTES = {
     ("aimet-torch", "1.32.1.post1"): "PyTorch 2.1.2 GPU with CUDA 12.1 (docs: "
     "aimet-torch==1.32.1.post1)",
     ("aimet-torch", "1.32.2"): "PyTorch 2.2.2 GPU with CUDA 12.1 (docs: aimet-torch>=1.32.2)",
-    ("aimet-torch", "1.33.0"): "a CUDA 12 build: the cp310 wheel pins torch==2.2.2, "
-    "cumm-cu120 and spconv-cu120; the cp38 wheel pins the cu118 packages (wheel METADATA)",
+    ("aimet-torch", "1.33.0"): "the cp310 wheel is a CUDA 12 build: its METADATA pins "
+    "torch==2.2.2, cumm-cu120 and spconv-cu120 (docs at 1.33.5: 'For Pytorch 2.2.2 GPU with "
+    "CUDA 12.1, use aimet-torch>=1.32.2'); the cp38 wheel pins cumm-cu118 and spconv-cu118, so "
+    "its CUDA is 11.8 (inferred from those pins)",
 }
+_FILE_CUDA = {
+    "aimet_torch-1.33.0-cp310-cp310-manylinux_2_34_x86_64.whl": "12.1",
+    "aimet_torch-1.33.0-cp38-cp38-manylinux_2_29_x86_64.whl": "11.8",
+}
+"""Files whose CUDA differs by Python build; the release's entry in ``_NOTES`` cites why."""
 
 
 def _v(text: str) -> Version:
@@ -122,7 +132,7 @@ def _glibc_rule(project: str, version: Version) -> str | None:
 
 
 def _file_entry(item: PypiFile) -> dict[str, Any]:
-    return {
+    entry = {
         "file": item.filename,
         "url": item.url,
         "size": item.size,
@@ -130,6 +140,9 @@ def _file_entry(item: PypiFile) -> dict[str, Any]:
         "requires_python": item.requires_python,
         "uploaded": _utc(item.uploaded),
     }
+    if item.filename in _FILE_CUDA:
+        entry["cuda"] = _FILE_CUDA[item.filename]
+    return entry
 
 
 def _utc(text: str | None) -> str | None:
@@ -252,6 +265,14 @@ def _sort_key(text: str) -> tuple[int, Version | str]:
         return (1, text)
 
 
+def _read_one(
+    client: HttpClient, *, index: str, project: str
+) -> dict[str, tuple[PypiFile, ...]] | None:
+    from aimetenv.catalog.releaseapi import fetch_pypi  # noqa: PLC0415  # requests only when reading
+
+    return fetch_pypi(client, index, project)
+
+
 def read_pypi(
     client: HttpClient, index: str
 ) -> tuple[dict[str, dict[str, tuple[PypiFile, ...]]], dict[str, tuple[str, ...]]]:
@@ -259,23 +280,29 @@ def read_pypi(
 
     A network failure raises ``NetworkError``: nothing half-read is ever returned.
     """
-    from aimetenv.catalog.releaseapi import fetch_pypi  # noqa: PLC0415  # requests only when reading
+    from aimetenv.catalog.releaseapi import concurrently  # noqa: PLC0415  # requests only when reading
     from aimetenv.errors import NetworkError  # noqa: PLC0415  # as above
 
-    projects = {}
-    for project in PROJECTS:
-        found = fetch_pypi(client, index, project)
-        projects[project] = found or {}
+    names = (*PROJECTS, *sorted(PLACEHOLDERS))
+    read = concurrently(
+        client, [functools.partial(_read_one, index=index, project=p) for p in names]
+    )
+    found: dict[str, dict[str, tuple[PypiFile, ...]] | None] = {}
+    for project, answer in zip(names, read):  # the first failure in this order is raised
+        if isinstance(answer, NetworkError):
+            raise answer
+        found[project] = answer
+    projects = {project: found[project] or {} for project in PROJECTS}
     if not any(projects.values()):
         raise NetworkError(
             f"{index} knows none of {', '.join(PROJECTS)}: it is not PyPI's JSON API",
             hint="Check --pypi-url (or AIMETENV_PYPI_JSON).",
             code="not-found",
         )
-    placeholders = {}
-    for project in sorted(PLACEHOLDERS):
-        found = fetch_pypi(client, index, project)
-        placeholders[project] = tuple(sorted(found or {}, key=_sort_key))
+    placeholders = {
+        project: tuple(sorted(found[project] or {}, key=_sort_key))
+        for project in sorted(PLACEHOLDERS)
+    }
     return projects, placeholders
 
 

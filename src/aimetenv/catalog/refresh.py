@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aimetenv.catalog.overlay import build_overlay
 from aimetenv.catalog.pypisection import PROJECTS, build_section, read_pypi
@@ -25,6 +25,7 @@ from aimetenv.catalog.releaseapi import (
     DEFAULT_GITHUB_API,
     DEFAULT_PYPI_JSON,
     GithubRelease,
+    concurrently,
     fetch_github,
 )
 from aimetenv.errors import FileError, NetworkError
@@ -32,7 +33,7 @@ from aimetenv.fetch.http import HttpClient, default_timeout
 from aimetenv.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from aimetenv.catalog.model import Catalog
@@ -90,7 +91,8 @@ def _old_overlay(overlay: Path) -> Mapping[str, Any]:
     import yaml  # noqa: PLC0415  # only when refreshing
 
     try:
-        data = yaml.safe_load(overlay.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is there
+        data = yaml.load(overlay.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506  # safe loaders only
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -113,28 +115,31 @@ def refresh(  # one keyword per input
     """
     import yaml  # noqa: PLC0415  # only when writing
 
-    from aimetenv.catalog.load import merge_overlay  # noqa: PLC0415  # the YAML loader only when an overlay is written
+    from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # the YAML loader only when an overlay is written
 
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
-    failures: list[tuple[str, NetworkError]] = []
-    releases: list[GithubRelease] | None = None
-    pypi: tuple[Any, Any] | None = None
-    try:
-        try:
-            releases = fetch_github(http, github_api)
-        except NetworkError as error:
-            failures.append(("GitHub", error))
-        try:
-            pypi = read_pypi(http, pypi_url)
-        except NetworkError as error:
-            failures.append(("PyPI", error))
+    try:  # the two sources at the same time, each on its own (a failure skips only its source)
+        jobs: list[Callable[[HttpClient], object]] = [
+            lambda c: fetch_github(c, github_api),
+            lambda c: read_pypi(c, pypi_url),
+        ]
+        github_read, pypi_read = concurrently(http, jobs)
     finally:
         if client is None:
             http.close()
+    failures = [
+        (name, read)
+        for name, read in (("GitHub", github_read), ("PyPI", pypi_read))
+        if isinstance(read, NetworkError)
+    ]
+    releases = (
+        None if isinstance(github_read, NetworkError) else cast("list[GithubRelease]", github_read)
+    )
+    pypi = None if isinstance(pypi_read, NetworkError) else cast("tuple[Any, Any]", pypi_read)
     if releases is None and pypi is None:
         raise failures[0][1]
-    old = _old_overlay(overlay)
+    old = _old_overlay(overlay) if failures else {}  # only a silent source keeps its last answer
     document: dict[str, Any] = {"schema": 1, "releases": []}
     tally = None
     if releases is not None:
@@ -154,8 +159,12 @@ def refresh(  # one keyword per input
         f"# The aimetenv catalog overlay, written by 'aimetenv releases --refresh' on {date}\n"
         f"# from {said}. 'aimetenv releases --reset' removes it.\n"
     )
-    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    merge_overlay(catalog, text, str(overlay))
+    # libyaml's emitter when it is there: the pure-Python one took most of a refresh's time.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = header + yaml.dump(
+        document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100
+    )
+    merge_overlay_document(catalog, document, str(overlay))  # what is written must load
     atomic_write_text(overlay, text)
     added = [] if tally is None else list(tally.added)
     for entry in [] if section is None else section["releases"]:

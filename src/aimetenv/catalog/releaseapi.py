@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aimetenv.errors import NetworkError
 from aimetenv.fetch.http import HttpClient, RetryableError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import requests
+
+T = TypeVar("T")
 
 DEFAULT_GITHUB_API = "https://api.github.com/repos/quic/aimet/releases"
 DEFAULT_PYPI_JSON = "https://pypi.org/pypi"
@@ -222,6 +227,54 @@ def get_json(client: HttpClient, url: str) -> tuple[Any, requests.Response]:
     )
 
 
+def sibling(client: HttpClient) -> HttpClient:
+    """A client with ``client``'s settings and a session of its own (one per thread)."""
+    return HttpClient(
+        allow_http=client.allow_http,
+        retries=client.retries,
+        backoff=client.backoff,
+        timeout=client.timeout,
+        sleep=client.sleep,
+        on_retry=client.on_retry,
+    )
+
+
+def concurrently(
+    client: HttpClient, jobs: Sequence[Callable[[HttpClient], T]], poll: float = 0.05
+) -> list[T | NetworkError]:
+    """Run each job on its own thread with a sibling of ``client``; results in job order.
+
+    A ``NetworkError`` is returned in its job's place, so the caller decides what one failure
+    means; anything else a job raises is raised here. The threads are daemons and the wait
+    polls, so Ctrl-C stops the caller at once (each read is bounded by its time-out anyway).
+    """
+    results: list[T | NetworkError | BaseException | None] = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[HttpClient], T]) -> None:
+        own = sibling(client)
+        try:
+            results[index] = job(own)
+        except BaseException as error:  # noqa: BLE001  # handed to the calling thread
+            results[index] = error
+        finally:
+            own.close()
+
+    threads = [
+        threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(poll)
+    done: list[T | NetworkError] = []
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, NetworkError):
+            raise result
+        done.append(result)  # type: ignore[arg-type]  # a job's value or its NetworkError
+    return done
+
+
 def fetch_github(client: HttpClient, api: str) -> list[GithubRelease]:
     """Every release, following ``Link: rel="next"`` (at most 50 pages of 100)."""
     url: str | None = api + ("&" if "?" in api else "?") + "per_page=100"
@@ -259,10 +312,12 @@ __all__ = [
     "Asset",
     "GithubRelease",
     "PypiFile",
+    "concurrently",
     "fetch_github",
     "fetch_pypi",
     "file_url",
     "get_json",
     "parse_github_page",
     "parse_pypi",
+    "sibling",
 ]

@@ -189,8 +189,9 @@ def offline_plan(plan: InstallPlan, directory: Path, *, dependencies: bool = Tru
 
     Index and find-links options of each step (``--index-url``, ``-f``) are replaced. With
     ``dependencies=False`` (a release-host wheelhouse made without ``--with-deps``; see
-    ``Manifest.dependencies``) the wheel steps keep their options and add ``--find-links DIR``,
-    so their dependencies still come from the index. Release-host files themselves are passed
+    ``Manifest.dependencies``) the wheel steps, and the swap a release-host plan ends with
+    (onnxruntime-gpu), keep their options and add ``--find-links DIR``, so their dependencies
+    still come from the index. Release-host files themselves are passed
     to pip by path (``DIR/<file>``), as install does for the cache.
     """
     folder = str(directory)
@@ -199,9 +200,12 @@ def offline_plan(plan: InstallPlan, directory: Path, *, dependencies: bool = Tru
         if step.kind == "uninstall":
             steps.append(step)
             continue
-        if step.kind in ("wheel", "pip-bound") and not dependencies:
+        if step.kind in ("wheel", "pip-bound", "requirement") and not dependencies:
+            # a release-host plan's requirement is its onnxruntime-gpu swap: from the index too
             args = (
-                (*step.pip_args, "--find-links", folder) if step.kind == "wheel" else step.pip_args
+                step.pip_args
+                if step.kind == "pip-bound"
+                else (*step.pip_args, "--find-links", folder)
             )
         else:
             args = (*_without_index_options(step.pip_args), "--no-index", "--find-links", folder)

@@ -339,22 +339,23 @@ def _build_plan(
                     f"pip takes {source.requirement} from {options.index_url}; aimetenv checks "
                     "the sha256 of PyPI's own files only"
                 )
-        for old, new in source.replace.items():
-            steps.append(
-                Step(
-                    kind="uninstall",
-                    description=f"remove {old}, which {new} replaces",
-                    requirements=(old,),
-                )
+    # The swap the release's install docs ask for (onnxruntime -> onnxruntime-gpu), after AIMET.
+    for old, new in source.replace.items():
+        steps.append(
+            Step(
+                kind="uninstall",
+                description=f"remove {old}, which {new} replaces",
+                requirements=(old,),
             )
-            steps.append(
-                Step(
-                    kind="requirement",
-                    description=f"install {new} in place of {old}",
-                    requirements=(new,),
-                    pip_args=("--index-url", options.index_url) if options.index_url else (),
-                )
+        )
+        steps.append(
+            Step(
+                kind="requirement",
+                description=f"install {new} in place of {old}",
+                requirements=(new,),
+                pip_args=("--index-url", options.index_url) if options.index_url else (),
             )
+        )
     if source.note:
         notes.append(source.note)
     if release.note:
@@ -374,13 +375,19 @@ def _build_plan(
         target=facts,
         pip_bound=pip_bound,
         glibc_floor=source.glibc,
-        cuda=variant.cuda,
+        cuda=_planned_cuda(source, variant, facts),
         pins=dict(source.pins),
         steps=tuple(steps),
         smoke=_smoke(catalog, release, variant),
         exports=_exports(catalog, release, variant),
         notes=tuple(notes),
     )
+
+
+def _planned_cuda(source: Source, variant: Variant, facts: TargetFacts) -> str | None:
+    """The CUDA of the PyPI file pip picks where that file says its own, else the variant's."""
+    picked = _pypi_file(source, facts) if source.files else None
+    return (picked.cuda if picked is not None else None) or variant.cuda
 
 
 def _pypi_file(source: Source, facts: TargetFacts) -> PublishedFile | None:

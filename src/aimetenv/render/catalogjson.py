@@ -35,6 +35,7 @@ def _source(source: Source | None) -> dict[str, Any] | None:
         "replace": dict(source.replace),
         "note": source.note,
         "sha256": dict(source.sha256),
+        "cuda_by_file": {f.filename: f.cuda for f in source.files if f.cuda},
     }
 
 
@@ -46,6 +47,7 @@ def _variant(variant: Variant) -> dict[str, Any]:
         "cuda": variant.cuda,
         "aliases": list(variant.aliases),
         "shipped": variant.shipped,
+        "reason": variant.reason,
         "github": _source(variant.github),
         "pypi": _source(variant.pypi),
     }

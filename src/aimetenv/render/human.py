@@ -48,8 +48,9 @@ def _source_lines(source: Source, release: Release) -> list[str]:
         extra = "  [torch and torchvision from the PyTorch CPU index first]" if source.torch else ""
         lines.append(f"    {source.requirement}{extra}")
         lines.append(f"    wheel tags: {', '.join(source.wheel_tags)}")
-        for old, new in source.replace.items():
-            lines.append(f"    then {new} replaces {old}")
+        lines.extend(f"    {f.filename}: CUDA {f.cuda}" for f in source.files if f.cuda)
+    for old, new in source.replace.items():
+        lines.append(f"    then {new} replaces {old}")
     lines.extend(_python_lines(source, release))
     if source.glibc:
         lines.append(f"    glibc >= {source.glibc}")
