@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess  # noqa: TID251  # real venvs and real pip
 import sys
 from dataclasses import dataclass
@@ -457,4 +458,30 @@ def test_an_interpreter_without_pip_is_named(tmp_path: Path) -> None:
     with pytest.raises(NetworkError) as caught:
         build(plan, tmp_path / "wh", tmp_path, python=str(bare / "bin" / "python"))
     assert "has no pip" in (caught.value.hint or "")
+    assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.usefixtures("no_pip_config")
+def test_a_refusing_find_links_page_is_named_with_its_option(
+    tmp_path: Path, host: ReleaseHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--with-deps of a release-host file: pip reads only the find-links page, which refuses."""
+    with socket.socket() as probe:  # a port where nothing listens: bound, then closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    wheel = build_wheel(tmp_path / "rel", distribution="aimet_torch", version="2.30.0+cpu",
+                        tag="py310-none-any", files={"aimet_torch/__init__.py": b""},
+                        requires=("tinydep",), root_is_purelib=True)  # fmt: skip
+    host.publish_file("2.30.0", wheel)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    plan = plan_for("torch-cpu", "2.30.0", python=(3, 10), source="github", mirror=host.base,
+                    torch_find_links=f"http://127.0.0.1:{port}/links/")  # fmt: skip
+    with pytest.raises(NetworkError) as caught:
+        build(plan, tmp_path / "wh", tmp_path, with_deps=True)
+    assert caught.value.code == "installer-network"
+    assert caught.value.message.startswith(
+        f"downloading the dependencies of {wheel.name} failed: pip could not reach "
+        f"127.0.0.1:{port} (the PyTorch find-links page), which refused the connection"
+    ), caught.value.message
+    assert "Pass --torch-find-links URL for another page." in (caught.value.hint or "")
     assert not (tmp_path / "wh").exists()

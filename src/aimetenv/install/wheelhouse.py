@@ -7,6 +7,10 @@ checks), PyPI plans (and, with ``with_deps``, the dependencies of release-host f
 ``python -m pip download`` for the plan's Python and platform. Files are staged in a hidden
 folder inside the directory and moved into place only when everything arrived; the manifest is
 written last, atomically. ``install --wheel-dir`` checks and uses it through ``offline``.
+
+A ``pip download`` that fails is read as install reads its pip steps (``pipfail``): a host that
+does not answer is a ``NetworkError`` naming it and the option that replaces it, a resolution
+conflict is one line with its fix; the message then says what became of the directory.
 """
 
 from __future__ import annotations
@@ -240,8 +244,8 @@ class _PipDownloads:
         return ["--constraint", str(path)]
 
 
-# What replaces each kind of host in a ``pip download``: download makes no wheelhouse from a
-# wheelhouse, so only the option is offered (install's preflight also offers one).
+# The option that replaces each kind of host of a ``pip download``. Install's hints also offer
+# a wheelhouse; download is what makes one, so it offers only the option.
 _REPLACED_BY = (
     ("the PyTorch find-links page", "Pass --torch-find-links URL for another page"),
     ("the PyTorch index", "Pass --torch-index URL for another index"),
