@@ -8,9 +8,11 @@ import os
 import pty
 import select
 import shlex
+import shutil
 import socket
 import subprocess  # noqa: TID251  # the real program on a real terminal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,12 +21,14 @@ from typer.testing import CliRunner
 from aimetenv.cli.app import app
 from support.envs import need_python
 from support.releasehost import ReleaseHost
+from support.serving import dropping_port
 from support.standins import GatedIndex, hermetic_env, run_aimetenv, tail, venv_python
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+
+    from support.standins import ModernRelease
 
 RUNNER = CliRunner()
 TAG = "1.34.0"
@@ -233,8 +237,104 @@ def test_pip_download_waits_aimetenv_timeout_for_a_silent_index(
                             "--index-url", index.url, "--torch-index", torch_index,
                             "-d", str(house), env=hermetic_env(AIMETENV_TIMEOUT="1"))  # fmt: skip
     assert done.returncode == 3, done.stderr
-    first = done.stderr.splitlines()[0]
-    assert first.startswith("aimetenv: error: pip could not download torch and torchvision")
-    assert "Traceback" not in done.stderr
-    assert "Read timed out. (read timeout=1.0)" in done.stderr  # pip's own words
+    line, log = _pip_failure(done.stderr)
+    assert line.startswith(
+        "aimetenv: error: downloading torch and torchvision failed: pip could not reach "
+        f"{torch_index.split('/')[2]} (the PyTorch index), which did not answer in time"
+    ), line
+    assert "Read timed out. (read timeout=1.0)" in Path(log).read_text()  # pip's own words
     assert not house.exists()
+
+
+# -- pip's failures, in the words install uses for its pip steps ------------------------------
+
+
+def _free_port() -> int:
+    """A loopback port where nothing listens (bound, then closed): connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pip_failure(stderr: str) -> tuple[str, str]:
+    """The one error line and the log path printed under it (install's form)."""
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    flagged = [line for line in lines if line.startswith("aimetenv: error:")]
+    assert len(flagged) == 1, tail(stderr)
+    assert lines[-1].startswith("  log: "), tail(stderr)
+    log = lines[-1].removeprefix("  log: ")
+    assert Path(log).is_file()
+    return flagged[0], log
+
+
+def test_a_refusing_package_index_is_exit_3_naming_host_and_option(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    """torch and torchvision come from a working index; aimet-torch's index refuses."""
+    port = _free_port()
+    house = tmp_path / "new" / "wh"
+    done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0",
+                        "--index-url", f"http://127.0.0.1:{port}/simple/",
+                        "--torch-index", index.url, "-d", str(house),
+                        env=hermetic_env(PIP_CONSTRAINT=None))  # fmt: skip
+    assert done.returncode == 3, tail(done.stderr)
+    line, log = _pip_failure(done.stderr)
+    assert line.startswith(
+        "aimetenv: error: downloading aimet-torch==2.42.0 failed: pip could not reach "
+        f"127.0.0.1:{port} (the package index), which refused the connection; {house}, which "
+        "this download created, was removed."
+    ), line
+    assert "Pass --index-url URL for another index." in line
+    assert "wheelhouse" not in line.split(" was removed.", 1)[1], "no wheelhouse offered"
+    assert line.endswith(f"The full output is in {log}.")
+    assert not (tmp_path / "new").exists(), "the folders download made are gone"
+    assert "installer-network" in Path(log).read_text()
+
+
+def test_an_index_that_drops_connections_names_the_torch_index(
+    tmp_path: Path, index: GatedIndex
+) -> None:
+    house = tmp_path / "wh"
+    with dropping_port() as port:
+        done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0",
+                            "--index-url", index.url,
+                            "--torch-index", f"http://127.0.0.1:{port}/simple/",
+                            "-d", str(house), "--json",
+                            env=hermetic_env(PIP_CONSTRAINT=None))  # fmt: skip
+    assert done.returncode == 3, tail(done.stderr)
+    line, _log = _pip_failure(done.stderr)
+    assert line.startswith(
+        "aimetenv: error: downloading torch and torchvision failed: pip could not reach "
+        f"127.0.0.1:{port} (the PyTorch index), which dropped the connection"
+    ), line
+    assert "Pass --torch-index URL for another index." in line
+    assert json.loads(done.stdout)["error"]["code"] == "installer-network"
+    assert not house.exists()
+    assert index.requests == [], "the step that failed came first; nothing else was asked"
+
+
+def test_a_torchvision_for_another_torch_is_one_line_with_the_fix(
+    tmp_path: Path, modern: ModernRelease
+) -> None:
+    folder = tmp_path / "index"
+    folder.mkdir()
+    shutil.copy(modern.torch, folder / modern.torch.name)
+    build_wheel(folder, distribution="torchvision", version="0.24.0", tag="py3-none-any",
+                files={"torchvision/__init__.py": b""}, requires=("torch==2.9.0",),
+                root_is_purelib=True)  # fmt: skip
+    house = tmp_path / "kept"
+    house.mkdir()
+    (house / "notes.txt").write_text("mine\n")
+    with GatedIndex(folder) as mismatched:
+        done = run_aimetenv("download", "--variant", "torch-cpu", "--tag", "2.42.0",
+                            "--index-url", mismatched.url, "--torch-index", mismatched.url,
+                            "-d", str(house), env=hermetic_env(PIP_CONSTRAINT=None))  # fmt: skip
+    assert done.returncode == 4, tail(done.stderr)
+    line, _log = _pip_failure(done.stderr)
+    assert line.startswith(
+        "aimetenv: error: downloading torch and torchvision failed: pip cannot install torch and "
+        "torchvision==0.24.0 together: The user requested torch; torchvision 0.24.0 depends on "
+        f"torch==2.9.0; {house} was left as it was. Each torchvision build is made for one torch"
+    ), line
+    assert sorted(p.name for p in house.iterdir()) == ["notes.txt"], "no staging folder left"

@@ -956,6 +956,27 @@ TIMEOUT_CASES: tuple[Case, ...] = (
 )
 
 
+# -- download: pip download's failures in the words install uses -------------------------------
+
+DOWNLOAD_CASES: tuple[Case, ...] = (
+    Case(
+        "download-index-refused",
+        "network",
+        "`download -d NEW/wh`; the `--torch-index` and `--index-url` port refuses connections "
+        '(was: "pip could not download torch and torchvision", no host, and pip\'s last lines)',
+        3,
+        "aimetenv: error: downloading torch and torchvision failed: pip could not reach "
+        "127.0.0.1:… (the PyTorch index), which refused the connection; …, which this download "
+        "created, was removed. Check the network (proxy settings come from HTTPS_PROXY), then "
+        "run the command again. Pass --torch-index URL for another index. The full output is in "
+        "….",
+        "the folders download created are removed; the same command against a working index "
+        "makes the wheelhouse",
+        form="pip-failure",
+    ),
+)
+
+
 CASES: tuple[Case, ...] = (
     INPUT_CASES
     + FILE_CASES
@@ -966,6 +987,7 @@ CASES: tuple[Case, ...] = (
     + PIPFAIL_CASES
     + SYSTEM_CASES
     + TIMEOUT_CASES
+    + DOWNLOAD_CASES
 )
 
 _BY_ID = {c.id: c for c in CASES}

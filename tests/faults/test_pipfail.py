@@ -1,14 +1,16 @@
-"""A pip step that fails inside the install: its network error or conflict, said in one line.
+"""A pip step that fails inside install or download: its network error or conflict, in one line.
 
 The index is a real loopback host: one that accepts each connection and closes it at once (so
-the preflight, which only connects, passes and pip's own requests fail), and the PEP 503 index of
-``support.standins`` serving a torchvision built for another torch. pip is the real pip of the
-new venv, with no configuration of this machine (``hermetic_env``).
+the preflight, which only connects, passes and pip's own requests fail), a port where nothing
+listens (download runs no preflight), and the PEP 503 index of ``support.standins`` serving a
+torchvision built for another torch. pip is the real pip of the new venv (download: of the
+interpreter aimetenv runs on), with no configuration of this machine (``hermetic_env``).
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from faults.cases import case
 from faults.helpers import check, receipt_of, run
 from support.serving import dropping_port
-from support.standins import GatedIndex, modern_args
+from support.standins import MODERN_TAG, MODERN_VARIANT, GatedIndex, modern_args
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -57,3 +59,18 @@ def test_torchvision_built_for_another_torch(modern: ModernRelease, tmp_path: Pa
               case("pip-torchvision-conflict"))  # fmt: skip
     assert not prefix.exists()
     assert not receipt_of(prefix).exists()
+
+
+def test_download_index_refused(index: GatedIndex, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port where nothing listens: bound, then closed
+        probe.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{probe.getsockname()[1]}/simple/"
+    house = tmp_path / "new" / "wh"
+    args = ("download", "--variant", MODERN_VARIANT, "--tag", MODERN_TAG, "-d", str(house))
+    line = check(run(*args, "--torch-index", refused, "--index-url", refused,
+                     PIP_CONSTRAINT=None), case("download-index-refused"))  # fmt: skip
+    assert refused.split("/")[2] in line
+    assert not (tmp_path / "new").exists()
+    made = run(*args, "--torch-index", index.url, "--index-url", index.url, PIP_CONSTRAINT=None)
+    assert made.returncode == 0, made.stderr
+    assert (house / "manifest.json").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess  # noqa: TID251  # real venvs and real pip
 import sys
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from aimetenv.catalog.load import load_catalog
-from aimetenv.errors import IntegrityError, NetworkError, UsageError
+from aimetenv.errors import InstallError, IntegrityError, NetworkError, UsageError
 from aimetenv.fetch.download import Downloader
 from aimetenv.install import offline, resolver, wheelhouse
 from aimetenv.runner import SubprocessRunner
@@ -381,17 +382,43 @@ def test_pypi_wheelhouse_installs_with_no_index(tmp_path: Path, indexes: Indexes
 
 
 @pytest.mark.usefixtures("no_pip_config")
-def test_failed_pip_download_is_one_error_with_pip_tail(tmp_path: Path, indexes: Indexes) -> None:
+def test_a_version_the_index_lacks_is_one_line_naming_what_it_has(
+    tmp_path: Path, indexes: Indexes
+) -> None:
+    """pip's "no version satisfies" becomes install's one line, with the log as its detail."""
     plan = plan_for(
         "onnx-cpu", "2.41.0", python=(3, 10), index_url=indexes.pypi, torch_index=indexes.torch
     )
+    with pytest.raises(InstallError) as caught:
+        build(plan, tmp_path / "wh", tmp_path)
+    assert caught.value.code == "resolution-conflict"
+    assert caught.value.message == (
+        "downloading aimet-onnx==2.41.0 failed: no version of aimet-onnx==2.41.0 is on the "
+        f"index; it has 2.42.0; {tmp_path / 'wh'}, which this download created, was removed"
+    )
+    assert caught.value.details == (f"log: {tmp_path / 'pip.log'}",)
+    assert f"The full output is in {tmp_path / 'pip.log'}." in (caught.value.hint or "")
+    assert "# resolution-conflict: " in (tmp_path / "pip.log").read_text()
+    assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.usefixtures("no_pip_config")
+def test_an_unexplained_pip_failure_keeps_pips_last_lines_and_the_log(
+    tmp_path: Path, indexes: Indexes
+) -> None:
+    """No aimet-torch at all on an index that answers: neither the network nor a conflict."""
+    plan = plan_for(
+        "torch-cpu", "2.42.0", python=(3, 10), index_url=indexes.pypi, torch_index=indexes.torch
+    )
+    (tmp_path / "wh").mkdir()
     with pytest.raises(NetworkError) as caught:
         build(plan, tmp_path / "wh", tmp_path)
     assert caught.value.code == "pip-download-failed"
-    assert "aimet-onnx==2.41.0" in caught.value.message
-    assert any("aimet-onnx==2.41.0" in line for line in caught.value.details)
-    assert str(tmp_path / "pip.log") in (caught.value.hint or "")
-    assert not (tmp_path / "wh").exists()
+    assert caught.value.message.startswith("pip could not download aimet-torch==2.42.0 (exit 1)")
+    assert caught.value.message.endswith(f"; {tmp_path / 'wh'} was left as it was")
+    assert any("aimet-torch==2.42.0" in line for line in caught.value.details[:-1])
+    assert caught.value.details[-1] == f"log: {tmp_path / 'pip.log'}"
+    assert list((tmp_path / "wh").iterdir()) == []
 
 
 @pytest.mark.usefixtures("no_pip_config")
@@ -431,4 +458,30 @@ def test_an_interpreter_without_pip_is_named(tmp_path: Path) -> None:
     with pytest.raises(NetworkError) as caught:
         build(plan, tmp_path / "wh", tmp_path, python=str(bare / "bin" / "python"))
     assert "has no pip" in (caught.value.hint or "")
+    assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.usefixtures("no_pip_config")
+def test_a_refusing_find_links_page_is_named_with_its_option(
+    tmp_path: Path, host: ReleaseHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--with-deps of a release-host file: pip reads only the find-links page, which refuses."""
+    with socket.socket() as probe:  # a port where nothing listens: bound, then closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    wheel = build_wheel(tmp_path / "rel", distribution="aimet_torch", version="2.30.0+cpu",
+                        tag="py310-none-any", files={"aimet_torch/__init__.py": b""},
+                        requires=("tinydep",), root_is_purelib=True)  # fmt: skip
+    host.publish_file("2.30.0", wheel)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    plan = plan_for("torch-cpu", "2.30.0", python=(3, 10), source="github", mirror=host.base,
+                    torch_find_links=f"http://127.0.0.1:{port}/links/")  # fmt: skip
+    with pytest.raises(NetworkError) as caught:
+        build(plan, tmp_path / "wh", tmp_path, with_deps=True)
+    assert caught.value.code == "installer-network"
+    assert caught.value.message.startswith(
+        f"downloading the dependencies of {wheel.name} failed: pip could not reach "
+        f"127.0.0.1:{port} (the PyTorch find-links page), which refused the connection"
+    ), caught.value.message
+    assert "Pass --torch-find-links URL for another page." in (caught.value.hint or "")
     assert not (tmp_path / "wh").exists()

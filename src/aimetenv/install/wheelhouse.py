@@ -7,6 +7,10 @@ checks), PyPI plans (and, with ``with_deps``, the dependencies of release-host f
 ``python -m pip download`` for the plan's Python and platform. Files are staged in a hidden
 folder inside the directory and moved into place only when everything arrived; the manifest is
 written last, atomically. ``install --wheel-dir`` checks and uses it through ``offline``.
+
+A ``pip download`` that fails is read as install reads its pip steps (``pipfail``): a host that
+does not answer is a ``NetworkError`` naming it and the option that replaces it, a resolution
+conflict is one line with its fix; the message then says what became of the directory.
 """
 
 from __future__ import annotations
@@ -16,17 +20,26 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Callable
 
 from aimetenv.catalog.names import normalize, parse_wheel_name
-from aimetenv.errors import FileError, IntegrityError, NetworkError, UsageError
+from aimetenv.errors import (
+    AimetenvError,
+    FileError,
+    IntegrityError,
+    NetworkError,
+    UsageError,
+)
 from aimetenv.fetch.checksums import sha256_file
 from aimetenv.fetch.http import chosen_timeout
 from aimetenv.fetch.urls import redact
 from aimetenv.fsutil import atomic_write_text
+from aimetenv.install.actions import Action
+from aimetenv.install.pipfail import explain
+from aimetenv.install.preflight import Host, hosts_to_check
 from aimetenv.install.wheelhouse_manifest import (
     ARCHIVES,
     MANIFEST,
@@ -40,8 +53,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from aimetenv.fetch.download import Downloader, Fetched
-    from aimetenv.install.plan import InstallPlan
-    from aimetenv.runner import Runner
+    from aimetenv.install.plan import InstallPlan, Step
+    from aimetenv.runner import Completed, Runner
 
 
 @dataclass(frozen=True)
@@ -174,7 +187,9 @@ class _PipDownloads:
         self.echo = echo
         self.python = python
 
-    def run(self, requirements: Sequence[str], extra: Sequence[str], what: str) -> None:
+    def run(
+        self, requirements: Sequence[str], extra: Sequence[str], what: str, step: Step | None
+    ) -> None:
         argv = pip_download_argv(
             self.python, self.plan, requirements, self.folder, extra, timeout=chosen_timeout()
         )
@@ -182,21 +197,43 @@ class _PipDownloads:
         self.log.flush()
         result = self.runner.stream(Command(argv=argv), self.log, self.echo)
         if not result.ok:
-            where = getattr(self.log, "name", None)
-            tail = result.tail(15).splitlines()
-            advice = "Check the index URLs (--index-url, --torch-index) and the network."
-            if any("No module named pip" in line for line in tail):
-                advice = (
-                    f"The interpreter aimetenv runs on ({self.python}) has no pip; install "
-                    "aimetenv with pip or pipx, or add pip to its environment."
-                )
-            raise NetworkError(
+            raise self.failed(result, argv, what, step)
+
+    def failed(
+        self, result: Completed, argv: tuple[str, ...], what: str, step: Step | None
+    ) -> AimetenvError:
+        """The error for a failed ``pip download``, in the shapes install uses for its pip steps.
+
+        A network error or a resolution conflict in pip's output becomes one line (``pipfail``)
+        with the log as its one detail; anything else keeps pip's last lines and the log.
+        """
+        where = getattr(self.log, "name", None)
+        log = (f"log: {where}",) if isinstance(where, str) else ()
+        full = f" The full output is in {where}." if isinstance(where, str) else ""
+        tail = result.tail(15).splitlines()
+        if any("No module named pip" in line for line in tail):
+            return NetworkError(
                 f"pip could not download {what} (exit {result.returncode})",
-                hint=(f"The whole output is in {where}. " if isinstance(where, str) else "")
-                + advice,
+                hint=f"The interpreter aimetenv runs on ({self.python}) has no pip; install "
+                f"aimetenv with pip or pipx, or add pip to its environment.{full}",
                 code="pip-download-failed",
-                details=tuple(tail),
+                details=(*tail, *log),
             )
+        explained = explain(result.tail(80), _hosts(argv, what, step), tool="pip")
+        if explained is not None:
+            explained.message = f"downloading {what} failed: {explained.message}"
+            explained.args = (explained.message,)
+            explained.hint = f"{explained.hint}{full}"
+            explained.details = log
+            self.log.write(f"# {explained.code}: {explained.message}\n")
+            self.log.flush()
+            return explained
+        return NetworkError(
+            f"pip could not download {what} (exit {result.returncode})",
+            hint="Check the index URLs (--index-url, --torch-index) and the network." + full,
+            code="pip-download-failed",
+            details=(*tail, *log),
+        )
 
     def framework_constraints(self) -> list[str]:
         pins = _frozen_versions(self.folder, ("torch", "torchvision"))
@@ -207,22 +244,43 @@ class _PipDownloads:
         return ["--constraint", str(path)]
 
 
+# The option that replaces each kind of host of a ``pip download``. Install's hints also offer
+# a wheelhouse; download is what makes one, so it offers only the option.
+_REPLACED_BY = (
+    ("the PyTorch find-links page", "Pass --torch-find-links URL for another page"),
+    ("the PyTorch index", "Pass --torch-index URL for another index"),
+)
+
+
+def _hosts(argv: tuple[str, ...], what: str, step: Step | None) -> list[Host]:
+    """The index and find-links hosts of one ``pip download``, in the form ``pipfail`` takes."""
+    action = Action(kind="pip", description=what, argv=argv, step=step)
+    hosts = []
+    for host in hosts_to_check([action], offline=True):
+        option = next(
+            (text for role, text in _REPLACED_BY if host.role.startswith(role)),
+            "Pass --index-url URL for another index",
+        )
+        hosts.append(replace(host, option=option))
+    return hosts
+
+
 def _pip_steps(downloads: _PipDownloads, plan: InstallPlan, with_deps: bool) -> None:
     folder = str(downloads.folder)
     for step in plan.steps:
         if step.kind == "uninstall":
             continue
         if step.kind == "pip-bound":
-            downloads.run(step.requirements, ("--no-deps",), f"pip itself ({plan.pip_bound})")
+            downloads.run(step.requirements, ("--no-deps",), f"pip itself ({plan.pip_bound})", step)
         elif step.kind == "framework":
-            downloads.run(step.requirements, step.pip_args, " and ".join(step.requirements))
+            downloads.run(step.requirements, step.pip_args, " and ".join(step.requirements), step)
         elif step.kind == "requirement":
             extra = [*step.pip_args, "--find-links", folder, *downloads.framework_constraints()]
-            downloads.run(step.requirements, extra, " ".join(step.requirements))
+            downloads.run(step.requirements, extra, " ".join(step.requirements), step)
         elif step.wheel is not None and with_deps:
             local = str(downloads.folder / step.wheel.filename)
             extra = [*step.pip_args, "--find-links", folder, *downloads.framework_constraints()]
-            downloads.run((local,), extra, f"the dependencies of {step.wheel.filename}")
+            downloads.run((local,), extra, f"the dependencies of {step.wheel.filename}", step)
 
 
 def build(  # one parameter per collaborator or choice
@@ -271,12 +329,30 @@ def build(  # one parameter per collaborator or choice
             with_deps=with_deps or plan.source == "pypi",
             now=now or (lambda: datetime.now(timezone.utc)),
         )
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_empty(created)
+        if isinstance(error, AimetenvError) and error.code in _PIP_FAILURES:
+            _say_what_is_left(error, directory, created=bool(created))
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_PIP_FAILURES = ("installer-network", "resolution-conflict", "pip-download-failed")
+"""The codes of ``_PipDownloads.failed``: raised before any file moved into the directory."""
+
+
+def _say_what_is_left(error: AimetenvError, directory: Path, *, created: bool) -> None:
+    """Add to a pip failure's message what became of the directory (as install says of an env)."""
+    if created and not directory.exists():
+        note = f"{directory}, which this download created, was removed"
+    elif not created:
+        note = f"{directory} was left as it was"
+    else:
+        return
+    error.message = f"{error.message}; {note}"
+    error.args = (error.message,)
 
 
 def _missing_folders(directory: Path) -> list[Path]:
