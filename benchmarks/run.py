@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import platformdirs
-from goals import doctor, download, install, startup
+from goals import doctor, download, install, preflight, startup
 from harness import BenchmarkError, Result
 from machine import describe, load_average
 
@@ -33,6 +33,7 @@ SECTIONS = {
     "startup": 20,
     "doctor": 5,
     "noop": 10,
+    "preflight": 10,
     "install": 3,
     "download": 5,
 }
@@ -144,6 +145,8 @@ def run_section(
         return doctor.run(cache, repeat, env, say)
     if name == "noop":
         return install.noop(cache, repeat, env, say)
+    if name == "preflight":
+        return preflight.run(cache, repeat, env, say)
     if name == "install":
         return install.fresh_installs(cache, repeat, env, say, args.install_dir)
     return download.run(repeat, say)
