@@ -22,8 +22,9 @@ rotates from round to round. Five sides:
   byte-compile, so that first import compiles what it loads, on either side);
 - aimetenv with uv: the same ``aimetenv install`` with ``--installer uv``.
 
-uv keeps the wheels it has unpacked in its cache (``~/.cache/uv``), shared by every uv side, so
-plain uv is run once, untimed, before the rounds: every timed uv run finds the cache warm.
+uv keeps the wheels it has unpacked in its cache (``~/.cache/uv``), shared by every uv side, and
+``--seed`` takes pip from PyPI into that cache, so the matched uv commands run once, untimed,
+before the rounds: every timed uv run finds the cache warm and none goes to the network.
 
 The no-op: ``aimetenv install`` of the same release into the kept, healthy aimet-onnx env, the
 command that made it, repeated. It imports ``aimet_onnx`` for real (a broken env must not pass
@@ -215,7 +216,8 @@ def fresh_installs(
             os.sync()
 
         clean()
-        for argv in plain_uv:  # untimed: uv's cache holds the unpacked wheels for every uv side
+        # untimed: uv's cache then holds the unpacked wheels, and pip for --seed, for every uv side
+        for argv in matched_uv:
             run_quiet(argv, env)
 
         def with_pip() -> None:
