@@ -1,6 +1,6 @@
 """Run the benchmarks: every goal as a ratio against a baseline measured in the same run.
 
-    .venv/bin/python benchmarks/run.py                      # everything (about 25 minutes)
+    .venv/bin/python benchmarks/run.py                      # everything (about 16 minutes)
     .venv/bin/python benchmarks/run.py -s startup -s noop   # some sections
     .venv/bin/python benchmarks/run.py -s doctor -r 3       # fewer repeats
 
@@ -33,7 +33,7 @@ SECTIONS = {
     "startup": 20,
     "doctor": 5,
     "noop": 10,
-    "preflight": 10,
+    "preflight": 30,
     "install": 3,
     "download": 5,
 }

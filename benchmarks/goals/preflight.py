@@ -62,7 +62,7 @@ def install_argv(mirror: str, links: str, prefix: Path, *extra: str) -> list[str
 
 def prepared_plan(mirror: str, links: str, prefix: Path, cache: Path) -> Prepared:
     """What ``install --dry-run`` prepares for ``install_argv``, in this process."""
-    from aimetenv.install.inputs import load_user_catalog  # noqa: PLC0415  # aimetenv on demand
+    from aimetenv.catalog.cache import packaged_catalog  # noqa: PLC0415  # aimetenv on demand
     from aimetenv.install.options import InstallOptions  # noqa: PLC0415  # aimetenv on demand
     from aimetenv.install.session import prepare_install  # noqa: PLC0415  # aimetenv on demand
     from aimetenv.runner import SubprocessRunner  # noqa: PLC0415  # aimetenv on demand
@@ -76,8 +76,10 @@ def prepared_plan(mirror: str, links: str, prefix: Path, cache: Path) -> Prepare
             "venv": str(prefix),
         }
     )
+    # the packaged catalog, as the dry-run's child sees it (its data folder has no overlay);
+    # not this process's user overlay, which another aimetenv may be rewriting meanwhile
     return prepare_install(
-        load_user_catalog(), options, SubprocessRunner(), cache=cache, venvs=cache / "venvs"
+        packaged_catalog(), options, SubprocessRunner(), cache=cache, venvs=cache / "venvs"
     )
 
 
