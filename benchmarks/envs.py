@@ -38,6 +38,11 @@ TORCH_WHEELS = Path("/opt/wheels")
 MACHINE_CONSTRAINTS = Path("/etc/xdg/pip/constraints.txt")
 
 
+LEGACY_SKIP = ("--skip-system-check",)
+"""The stand-in's libpymo needs no liblapacke (as in the ``legacy_env`` test fixture); without
+this flag a machine without liblapacke refuses the install."""
+
+
 class SetupError(RuntimeError):
     """Something the benchmarks need cannot be built on this machine."""
 
@@ -188,7 +193,7 @@ def legacy_env(cache: Path, say: Callable[[str], None]) -> LegacySetup:
         _simple, links = host.serve_index(release.folder)
         argv = [
             *aimetenv_argv(), "install", "--variant", VARIANT, "--tag", TAG, "--mirror", host.base,
-            "--venv", str(setup.prefix), "--torch-find-links", links,
+            "--venv", str(setup.prefix), "--torch-find-links", links, *LEGACY_SKIP,
         ]  # fmt: skip
         run_checked(argv, env, "the legacy stand-in env")
     ready.write_text("built by benchmarks/envs.py\n", encoding="utf-8")
@@ -196,6 +201,7 @@ def legacy_env(cache: Path, say: Callable[[str], None]) -> LegacySetup:
 
 
 __all__ = [
+    "LEGACY_SKIP",
     "ONNX_TAG",
     "ONNX_VARIANT",
     "LegacySetup",

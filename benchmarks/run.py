@@ -1,6 +1,6 @@
 """Run the benchmarks: every goal as a ratio against a baseline measured in the same run.
 
-    .venv/bin/python benchmarks/run.py                      # everything (about 25 minutes)
+    .venv/bin/python benchmarks/run.py                      # everything (about 16 minutes)
     .venv/bin/python benchmarks/run.py -s startup -s noop   # some sections
     .venv/bin/python benchmarks/run.py -s doctor -r 3       # fewer repeats
 
@@ -20,19 +20,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from goals import doctor, download, install, refresh, startup
+from goals import doctor, download, install, preflight, refresh, startup
 from harness import BenchmarkError, Result
 from machine import describe, load_average
 
 from envs import SetupError
 from support.envs import isolated_env  # tests/ is on the path once envs is imported
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 SECTIONS = {
     "startup": 20,
     "doctor": 5,
     "noop": 10,
+    "preflight": 30,
     "install": 3,
     "download": 5,
     "refresh": 5,
@@ -139,17 +144,16 @@ def run_section(
 ) -> list[Result]:
     """One section's results."""
     cache: Path = args.cache
-    if name == "startup":
-        return startup.run(cache, repeat, env, say)
-    if name == "doctor":
-        return doctor.run(cache, repeat, env, say)
-    if name == "noop":
-        return install.noop(cache, repeat, env, say)
-    if name == "install":
-        return install.fresh_installs(cache, repeat, env, say, args.install_dir)
-    if name == "refresh":
-        return refresh.run(repeat, env, say)
-    return download.run(repeat, say)
+    sections: dict[str, Callable[[], list[Result]]] = {
+        "startup": lambda: startup.run(cache, repeat, env, say),
+        "doctor": lambda: doctor.run(cache, repeat, env, say),
+        "noop": lambda: install.noop(cache, repeat, env, say),
+        "preflight": lambda: preflight.run(cache, repeat, env, say),
+        "install": lambda: install.fresh_installs(cache, repeat, env, say, args.install_dir),
+        "refresh": lambda: refresh.run(repeat, env, say),
+        "download": lambda: download.run(repeat, say),
+    }
+    return sections[name]()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,19 +1,30 @@
-"""Install: ``aimetenv install --wheel-dir`` against the same pip commands run by hand.
+"""Install: ``aimetenv install --wheel-dir`` against the same pip or uv commands run by hand.
 
 The wheelhouse is the aimet-onnx 2.42.0 onnx-cpu plan made with ``aimetenv download`` (69 files,
 about 450 MB, the machine's CPU torch included), kept under the benchmark cache folder and read
 once before timing so that it is warm. Every round installs into fresh venvs, each run after
 the last one's venv is removed and the disk has written everything out (``sync``), and the order
-rotates from round to round:
+rotates from round to round. Five sides:
 
-- baseline: the plan's own commands, taken from ``install --dry-run --json`` (``python3.11 -m
+- plain pip: the plan's own commands, taken from ``install --dry-run --json`` (``python3.11 -m
   venv NEW``, then each ``NEW/bin/python -m pip install ... --no-index --find-links DIR``), as a
   user types them: without the ``--no-compile`` aimetenv adds because it byte-compiles the
   env in parallel afterwards, so pip compiles as it does by default;
-- subject: ``aimetenv install --variant onnx-cpu --tag 2.42.0 --wheel-dir DIR --venv NEW
-  --python-version 3.11`` (which also checks the manifest's hashes, runs the import smoke test
-  and writes the receipt);
-- beside it, no goal: the same with ``--installer uv``.
+- aimetenv with pip: ``aimetenv install --variant onnx-cpu --tag 2.42.0 --wheel-dir DIR --venv
+  NEW --python-version 3.11`` (which also checks the manifest's hashes, runs the import smoke
+  test and writes the receipt);
+- plain uv: ``uv venv --python BASE NEW``, then the same requirements and ``--no-index
+  --find-links DIR`` through ``uv pip install --python NEW/bin/python`` (taken from
+  ``install --dry-run --json --installer uv``), as a user of uv types them;
+- uv matched: what ``--installer uv`` leaves behind, made with uv by hand: ``uv venv --seed``
+  (pip in the venv, as ``python -m venv`` puts it there), the same ``uv pip install`` commands,
+  then ``NEW/bin/python -c "import aimet_onnx"`` (aimetenv's smoke test imports it; uv does not
+  byte-compile, so that first import compiles what it loads, on either side);
+- aimetenv with uv: the same ``aimetenv install`` with ``--installer uv``.
+
+uv keeps the wheels it has unpacked in its cache (``~/.cache/uv``), shared by every uv side, and
+``--seed`` takes pip from PyPI into that cache, so the matched uv commands run once, untimed,
+before the rounds: every timed uv run finds the cache warm and none goes to the network.
 
 The no-op: ``aimetenv install`` of the same release into the kept, healthy aimet-onnx env, the
 command that made it, repeated. It imports ``aimet_onnx`` for real (a broken env must not pass
@@ -81,9 +92,12 @@ def subject_argv(folder: Path, prefix: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def plan_commands(folder: Path, prefix: Path, env: dict[str, str]) -> list[list[str]]:
-    """The venv and pip commands the plan runs, in order (from ``install --dry-run --json``)."""
-    done = run_quiet([*subject_argv(folder, prefix), "--dry-run", "--json"], env)
+def plan_commands(folder: Path, prefix: Path, env: dict[str, str], *extra: str) -> list[list[str]]:
+    """The venv and pip (or uv) commands the plan runs, in order (``install --dry-run --json``).
+
+    ``extra``: more ``install`` options, e.g. ``--installer uv``.
+    """
+    done = run_quiet([*subject_argv(folder, prefix, *extra), "--dry-run", "--json"], env)
     actions = json.loads(done.stdout)["actions"]
     commands = [
         [arg for arg in a["argv"] if arg != "--no-compile"]
@@ -94,6 +108,27 @@ def plan_commands(folder: Path, prefix: Path, env: dict[str, str]) -> list[list[
         msg = f"unexpected plan: {actions}"
         raise RuntimeError(msg)
     return commands
+
+
+def uv_commands(plan: list[list[str]], *, seed: bool) -> list[list[str]]:
+    """The ``--installer uv`` plan as a user of uv types it: ``uv venv`` instead of ``-m venv``.
+
+    ``plan``: from ``plan_commands(..., "--installer", "uv")``: ``BASE -m venv NEW``, then each
+    ``uv pip install --python NEW/bin/python ...``. The venv gets the plan's own interpreter;
+    ``seed``: ``uv venv --seed``, which puts pip in the venv as ``python -m venv`` does.
+    """
+    create, *installs = plan
+    if create[1:3] != ["-m", "venv"] or not installs or installs[0][1:3] != ["pip", "install"]:
+        msg = f"unexpected uv plan: {plan}"
+        raise RuntimeError(msg)
+    uv = installs[0][0]
+    venv = [uv, "venv", *(["--seed"] if seed else []), "--python", create[0], create[-1]]
+    return [venv, *installs]
+
+
+def import_command(prefix: Path, packages: tuple[str, ...] = ("aimet_onnx",)) -> list[str]:
+    """``NEW/bin/python -c "import aimet_onnx"``: the check a user makes after installing."""
+    return [str(prefix / "bin" / "python"), "-c", "import " + ", ".join(packages)]
 
 
 def _warm(folder: Path) -> None:
@@ -124,7 +159,9 @@ def logged_steps(state: Path) -> list[float]:
     return steps
 
 
-def _breakdown(names: list[str], plain: list[list[float]], logged: list[list[float]]) -> str:
+def _breakdown(
+    names: list[str], plain: list[list[float]], logged: list[list[float]], label: str = "plain"
+) -> str:
     """``venv 3.1/3.0 s, pip 1 ...``: median seconds per step, plain commands / aimetenv."""
     parts = []
     for index, name in enumerate(names):
@@ -133,7 +170,17 @@ def _breakdown(names: list[str], plain: list[list[float]], logged: list[list[flo
         shown_mine = f"{statistics.median(mine):.1f}" if mine else "-"
         shown_theirs = f"{statistics.median(theirs):.1f}" if theirs else "-"
         parts.append(f"{name} {shown_theirs}/{shown_mine} s")
-    return "steps, plain/aimetenv: " + ", ".join(parts)
+    return f"steps, {label}/aimetenv: " + ", ".join(parts)
+
+
+def _stepped(commands: list[list[str]], env: dict[str, str], into: list[list[float]]) -> None:
+    """Run ``commands`` in order; append the seconds of each to ``into``."""
+    steps = []
+    for argv in commands:
+        start = time.perf_counter()
+        run_quiet(argv, env)
+        steps.append(time.perf_counter() - start)
+    into.append(steps)
 
 
 def fresh_installs(
@@ -147,39 +194,52 @@ def fresh_installs(
     setup = onnx_env(cache, say)
     folder = wheelhouse(setup, say)
     if shutil.which("uv", path=env.get("PATH")) is None:
-        msg = "uv is needed on PATH for the --installer uv figure (it is in the dev extra)"
+        msg = "uv is needed on PATH for the --installer uv figures (it is in the dev extra)"
         raise SystemExit(msg)
     state = Path(env["XDG_STATE_HOME"])
-    plain_steps: list[list[float]] = []
-    pip_steps: list[list[float]] = []
+    steps: dict[str, list[list[float]]] = {side: [] for side in ("pip", "aimetenv", "uv", "seed")}
+    aimetenv_uv: list[list[float]] = []
     with tempfile.TemporaryDirectory(prefix="aimetenv-bench-install-", dir=work_root) as temp:
         prefix = Path(temp) / "venv"
         say(f"new venvs go to {temp}")
         commands = plan_commands(folder, prefix, env)
-        say("plain commands: " + " && ".join(" ".join(c) for c in commands))
+        uv_plan = plan_commands(folder, prefix, env, "--installer", "uv")
+        plain_uv = uv_commands(uv_plan, seed=False)
+        matched_uv = [*uv_commands(uv_plan, seed=True), import_command(prefix)]
+        say("plain pip: " + " && ".join(" ".join(c) for c in commands))
+        say("plain uv: " + " && ".join(" ".join(c) for c in plain_uv))
+        say("uv matched: " + " && ".join(" ".join(c) for c in matched_uv))
         _warm(folder)
-
-        def baseline() -> None:
-            steps = []
-            for argv in commands:
-                start = time.perf_counter()
-                run_quiet(argv, env)
-                steps.append(time.perf_counter() - start)
-            plain_steps.append(steps)
-
-        def with_pip() -> None:
-            run_quiet(subject_argv(folder, prefix), env)
-            pip_steps.append(logged_steps(state))
-
-        def with_uv() -> None:
-            run_quiet(subject_argv(folder, prefix, "--installer", "uv"), env)
 
         def clean() -> None:  # untimed: no run pays for the last one's files
             shutil.rmtree(prefix, ignore_errors=True)
             os.sync()
 
-        base, pip, uv = rounds(
-            [baseline, with_pip, with_uv], repeat, warmup=0, before=clean, rotate=True
+        clean()
+        # untimed: uv's cache then holds the unpacked wheels, and pip for --seed, for every uv side
+        for argv in matched_uv:
+            run_quiet(argv, env)
+
+        def with_pip() -> None:
+            run_quiet(subject_argv(folder, prefix), env)
+            steps["aimetenv"].append(logged_steps(state))
+
+        def with_uv() -> None:
+            run_quiet(subject_argv(folder, prefix, "--installer", "uv"), env)
+            aimetenv_uv.append(logged_steps(state))
+
+        base, pip, uv_base, uv_seed, uv = rounds(
+            [
+                lambda: _stepped(commands, env, steps["pip"]),
+                with_pip,
+                lambda: _stepped(plain_uv, env, steps["uv"]),
+                lambda: _stepped(matched_uv, env, steps["seed"]),
+                with_uv,
+            ],
+            repeat,
+            warmup=0,
+            before=clean,
+            rotate=True,
         )
         clean()
     plain = "python -m venv + the plan's pip commands"
@@ -187,10 +247,27 @@ def fresh_installs(
     pip_result = at_most(
         "install (pip)", "aimetenv install --wheel-dir", plain, Samples(pip, base), GOAL
     )
+    uv_names = ["venv", *(f"uv {n}" for n in range(1, len(plain_uv))), "smoke test/import"]
+    subject = "aimetenv install --wheel-dir --installer uv"
+    matched = at_most(
+        "install (uv)",
+        subject,
+        "uv venv --seed + the plan's uv pip commands + python -c 'import aimet_onnx'",
+        Samples(uv, uv_seed),
+        GOAL,
+    )
+    bare = reported(
+        "install (uv, bare)", subject, "uv venv + the plan's uv pip commands", Samples(uv, uv_base)
+    )
     return [
-        dataclasses.replace(pip_result, notes=(_breakdown(names, plain_steps, pip_steps),)),
-        reported(
-            "install (uv)", "aimetenv install --wheel-dir --installer uv", plain, Samples(uv, base)
+        dataclasses.replace(
+            pip_result, notes=(_breakdown(names, steps["pip"], steps["aimetenv"]),)
+        ),
+        dataclasses.replace(
+            matched, notes=(_breakdown(uv_names, steps["seed"], aimetenv_uv, "uv matched"),)
+        ),
+        dataclasses.replace(
+            bare, notes=(_breakdown(uv_names[:-1], steps["uv"], aimetenv_uv, "plain uv"),)
         ),
     ]
 
@@ -223,4 +300,13 @@ def noop(cache: Path, repeat: int, env: dict[str, str], say: Callable[[str], Non
     ]
 
 
-__all__ = ["GOAL", "NOOP_GOAL", "fresh_installs", "noop", "plan_commands", "wheelhouse"]
+__all__ = [
+    "GOAL",
+    "NOOP_GOAL",
+    "fresh_installs",
+    "import_command",
+    "noop",
+    "plan_commands",
+    "uv_commands",
+    "wheelhouse",
+]
