@@ -25,8 +25,8 @@ from aimetenv.catalog.releaseapi import (
     DEFAULT_GITHUB_API,
     DEFAULT_PYPI_JSON,
     GithubRelease,
-    concurrently,
     fetch_github,
+    started,
 )
 from aimetenv.errors import FileError, NetworkError
 from aimetenv.fetch.http import HttpClient, default_timeout
@@ -161,7 +161,7 @@ def yaml_text(document: Mapping[str, Any]) -> str:
 
 def refresh(  # one keyword per input
     *,
-    catalog: Catalog,
+    catalog: Catalog | Callable[[], Catalog],
     overlay: Path,
     github_api: str = DEFAULT_GITHUB_API,
     pypi_url: str = DEFAULT_PYPI_JSON,
@@ -170,12 +170,12 @@ def refresh(  # one keyword per input
 ) -> RefreshResult:
     """Read both APIs, build the overlay for the packaged ``catalog`` and write it atomically.
 
-    ``catalog`` must be the packaged catalog (the overlay is rebuilt each time). A source that
-    fails is skipped and named in ``sources_skipped``; when both fail, the first failure is
-    raised (``NetworkError``, exit 3) before the old overlay is touched.
+    ``catalog`` must be the packaged catalog (the overlay is rebuilt each time), or a function
+    that loads it: that is called once the requests are on their way, so the loading happens
+    while the hosts answer. A source that fails is skipped and named in ``sources_skipped``;
+    when both fail, the first failure is raised (``NetworkError``, exit 3) before the old
+    overlay is touched.
     """
-    from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # the YAML loader only when an overlay is written
-
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
     try:  # the two sources at the same time, each on its own (a failure skips only its source)
@@ -183,7 +183,13 @@ def refresh(  # one keyword per input
             lambda c: fetch_github(c, github_api),
             lambda c: read_pypi(c, pypi_url),
         ]
-        github_read, pypi_read = concurrently(http, jobs)
+        answers = started(http, jobs)
+        # meanwhile, on this thread: the catalog, and the YAML loader the check below needs
+        from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # only when an overlay is written
+
+        if callable(catalog):
+            catalog = catalog()
+        github_read, pypi_read = answers()
     finally:
         if client is None:
             http.close()

@@ -123,7 +123,7 @@ def _refresh(
     client = HttpClient(allow_http=allow_http, timeout=default_timeout())
     try:
         result = refresh.refresh(
-            catalog=packaged_catalog(), overlay=overlay_path(), github_api=api, pypi_url=pypi,
+            catalog=packaged_catalog, overlay=overlay_path(), github_api=api, pypi_url=pypi,
             client=client,
         )  # fmt: skip
     finally:
