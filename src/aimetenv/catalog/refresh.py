@@ -183,6 +183,10 @@ def refresh(  # one keyword per input
             lambda c: fetch_github(c, github_api),
             lambda c: read_pypi(c, pypi_url),
         ]
+        # requests first, on this thread: the reads leave as soon as their threads start, and
+        # the work below fills the round trip instead of delaying them
+        import requests  # noqa: F401, PLC0415  # loaded here; the reads' threads use it
+
         answers = started(http, jobs)
         # meanwhile, on this thread: the catalog, and the YAML loader the check below needs
         from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # only when an overlay is written
