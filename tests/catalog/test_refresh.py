@@ -83,6 +83,31 @@ def run(
     )
 
 
+def test_a_catalog_loader_is_called_once_and_writes_the_same_overlay(
+    host: ReleaseHost, tmp_path: Path
+) -> None:
+    """The CLI passes a function that loads the catalog, so that it loads while hosts answer."""
+    serve_apis(host)
+    given = run(host, tmp_path / "given.yaml")
+    calls: list[int] = []
+
+    def loader() -> Catalog:
+        calls.append(1)
+        return load_catalog()
+
+    loaded = refresh.refresh(
+        catalog=loader,
+        overlay=tmp_path / "loaded.yaml",
+        github_api=host.url(API),
+        pypi_url=host.url("pypi"),
+        client=HttpClient(retries=1, backoff=0.0, timeout=10),
+        today=TODAY,
+    )
+    assert calls == [1]
+    assert (tmp_path / "loaded.yaml").read_text() == (tmp_path / "given.yaml").read_text()
+    assert loaded.to_dict() | {"overlay": ""} == given.to_dict() | {"overlay": ""}
+
+
 def github(catalog: Catalog, tag: str, variant: str) -> Source:
     release = catalog.get(tag)
     assert release is not None, tag

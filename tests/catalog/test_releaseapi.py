@@ -1,4 +1,5 @@
-"""``concurrently``: the reads of refresh run at the same time, each with a client of its own."""
+"""``concurrently`` and ``started``: the reads of refresh run at the same time, each with a client
+of its own, while the caller goes on."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from aimetenv.catalog.releaseapi import concurrently, sibling
+from aimetenv.catalog.releaseapi import concurrently, sibling, started
 from aimetenv.errors import NetworkError
 from aimetenv.fetch.http import HttpClient
 
@@ -65,3 +66,17 @@ def test_each_job_has_its_own_client_with_the_same_settings() -> None:
     copy = sibling(given)
     assert copy is not given
     assert copy.sleep is given.sleep
+
+
+def test_started_jobs_run_while_the_caller_goes_on() -> None:
+    """The job waits for the caller at a barrier that the caller meets before it waits."""
+    meeting = threading.Barrier(2, timeout=30)
+
+    def job(client: HttpClient) -> str:
+        del client
+        meeting.wait()
+        return "answered"
+
+    wait = started(HttpClient(), [job])
+    meeting.wait()  # would time out (BrokenBarrierError) if the job ran only inside wait()
+    assert wait() == ["answered"]

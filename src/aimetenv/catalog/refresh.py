@@ -25,8 +25,8 @@ from aimetenv.catalog.releaseapi import (
     DEFAULT_GITHUB_API,
     DEFAULT_PYPI_JSON,
     GithubRelease,
-    concurrently,
     fetch_github,
+    started,
 )
 from aimetenv.errors import FileError, NetworkError
 from aimetenv.fetch.http import HttpClient, default_timeout
@@ -98,9 +98,70 @@ def _old_overlay(overlay: Path) -> Mapping[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+_TAG = "tag:yaml.org,2002:"
+
+
+def yaml_text(document: Mapping[str, Any]) -> str:
+    """``yaml.dump(document, sort_keys=False, allow_unicode=True, width=100)``, sooner.
+
+    libyaml's emitter when PyYAML has it (the pure-Python one took most of a refresh's time).
+    The nodes of a document of plain dicts, lists, strings, ints, bools and None are built here
+    as PyYAML's SafeRepresenter builds them (block style, a dict or list met twice becomes the
+    same node, so an alias), without its per-object dispatch; anything else goes through
+    ``yaml.dump`` itself. The text is the same either way.
+    """
+    import io  # noqa: PLC0415  # only when writing
+
+    import yaml  # noqa: PLC0415  # only when writing
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode  # noqa: PLC0415  # only when writing
+
+    options: dict[str, Any] = {"allow_unicode": True, "width": 100, "sort_keys": False}
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    made: dict[int, Node] = {}
+
+    def node(data: object) -> Node:
+        kind = type(data)
+        if kind is str:
+            return ScalarNode(_TAG + "str", data)
+        if kind is dict or kind is list:
+            found = made.get(id(data))
+            if found is not None:
+                return found
+            if kind is dict:
+                pairs: list[tuple[Node, Node]] = []
+                made[id(data)] = MappingNode(_TAG + "map", pairs, flow_style=False)
+                pairs.extend((node(k), node(v)) for k, v in cast("dict[Any, Any]", data).items())
+            else:
+                items: list[Node] = []
+                made[id(data)] = SequenceNode(_TAG + "seq", items, flow_style=False)
+                items.extend(node(v) for v in cast("list[Any]", data))
+            return made[id(data)]
+        if kind is bool:
+            return ScalarNode(_TAG + "bool", "true" if data else "false")
+        if kind is int:
+            return ScalarNode(_TAG + "int", str(data))
+        if data is None:
+            return ScalarNode(_TAG + "null", "null")
+        raise TypeError(kind)
+
+    try:
+        root = node(document)
+    except TypeError:  # a value the representer knows better: its own way
+        return str(yaml.dump(document, Dumper=dumper, **options))
+    stream = io.StringIO()
+    writer = dumper(stream, default_flow_style=False, **options)
+    try:
+        writer.open()
+        writer.serialize(root)
+        writer.close()
+    finally:
+        writer.dispose()
+    return stream.getvalue()
+
+
 def refresh(  # one keyword per input
     *,
-    catalog: Catalog,
+    catalog: Catalog | Callable[[], Catalog],
     overlay: Path,
     github_api: str = DEFAULT_GITHUB_API,
     pypi_url: str = DEFAULT_PYPI_JSON,
@@ -109,14 +170,12 @@ def refresh(  # one keyword per input
 ) -> RefreshResult:
     """Read both APIs, build the overlay for the packaged ``catalog`` and write it atomically.
 
-    ``catalog`` must be the packaged catalog (the overlay is rebuilt each time). A source that
-    fails is skipped and named in ``sources_skipped``; when both fail, the first failure is
-    raised (``NetworkError``, exit 3) before the old overlay is touched.
+    ``catalog`` must be the packaged catalog (the overlay is rebuilt each time), or a function
+    that loads it: that is called once the requests are on their way, so the loading happens
+    while the hosts answer. A source that fails is skipped and named in ``sources_skipped``;
+    when both fail, the first failure is raised (``NetworkError``, exit 3) before the old
+    overlay is touched.
     """
-    import yaml  # noqa: PLC0415  # only when writing
-
-    from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # the YAML loader only when an overlay is written
-
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
     try:  # the two sources at the same time, each on its own (a failure skips only its source)
@@ -124,7 +183,17 @@ def refresh(  # one keyword per input
             lambda c: fetch_github(c, github_api),
             lambda c: read_pypi(c, pypi_url),
         ]
-        github_read, pypi_read = concurrently(http, jobs)
+        # requests first, on this thread: the reads leave as soon as their threads start, and
+        # the work below fills the round trip instead of delaying them
+        import requests  # noqa: F401, PLC0415  # loaded here; the reads' threads use it
+
+        answers = started(http, jobs)
+        # meanwhile, on this thread: the catalog, and the YAML loader the check below needs
+        from aimetenv.catalog.load import merge_overlay_document  # noqa: PLC0415  # only when an overlay is written
+
+        if callable(catalog):
+            catalog = catalog()
+        github_read, pypi_read = answers()
     finally:
         if client is None:
             http.close()
@@ -159,11 +228,7 @@ def refresh(  # one keyword per input
         f"# The aimetenv catalog overlay, written by 'aimetenv releases --refresh' on {date}\n"
         f"# from {said}. 'aimetenv releases --reset' removes it.\n"
     )
-    # libyaml's emitter when it is there: the pure-Python one took most of a refresh's time.
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = header + yaml.dump(
-        document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100
-    )
+    text = header + yaml_text(document)
     merge_overlay_document(catalog, document, str(overlay))  # what is written must load
     atomic_write_text(overlay, text)
     added = [] if tally is None else list(tally.added)
@@ -211,4 +276,11 @@ def reset(overlay: Path) -> bool:
     return True
 
 
-__all__ = ["DEFAULT_GITHUB_API", "DEFAULT_PYPI_JSON", "RefreshResult", "refresh", "reset"]
+__all__ = [
+    "DEFAULT_GITHUB_API",
+    "DEFAULT_PYPI_JSON",
+    "RefreshResult",
+    "refresh",
+    "reset",
+    "yaml_text",
+]

@@ -239,14 +239,13 @@ def sibling(client: HttpClient) -> HttpClient:
     )
 
 
-def concurrently(
+def started(
     client: HttpClient, jobs: Sequence[Callable[[HttpClient], T]], poll: float = 0.05
-) -> list[T | NetworkError]:
-    """Run each job on its own thread with a sibling of ``client``; results in job order.
+) -> Callable[[], list[T | NetworkError]]:
+    """Start each job on its own thread with a sibling of ``client``; call the answer to wait.
 
-    A ``NetworkError`` is returned in its job's place, so the caller decides what one failure
-    means; anything else a job raises is raised here. The threads are daemons and the wait
-    polls, so Ctrl-C stops the caller at once (each read is bounded by its time-out anyway).
+    The waiting function returns the results in job order, as ``concurrently`` does. Between
+    the two, the caller's thread is free for work of its own while the hosts answer.
     """
     results: list[T | NetworkError | BaseException | None] = [None] * len(jobs)
 
@@ -264,15 +263,31 @@ def concurrently(
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(poll)
-    done: list[T | NetworkError] = []
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, NetworkError):
-            raise result
-        done.append(result)  # type: ignore[arg-type]  # a job's value or its NetworkError
-    return done
+
+    def wait() -> list[T | NetworkError]:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(poll)
+        done: list[T | NetworkError] = []
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, NetworkError):
+                raise result
+            done.append(result)  # type: ignore[arg-type]  # a job's value or its NetworkError
+        return done
+
+    return wait
+
+
+def concurrently(
+    client: HttpClient, jobs: Sequence[Callable[[HttpClient], T]], poll: float = 0.05
+) -> list[T | NetworkError]:
+    """Run each job on its own thread with a sibling of ``client``; results in job order.
+
+    A ``NetworkError`` is returned in its job's place, so the caller decides what one failure
+    means; anything else a job raises is raised here. The threads are daemons and the wait
+    polls, so Ctrl-C stops the caller at once (each read is bounded by its time-out anyway).
+    """
+    return started(client, jobs, poll)()
 
 
 def fetch_github(client: HttpClient, api: str) -> list[GithubRelease]:
@@ -320,4 +335,5 @@ __all__ = [
     "parse_github_page",
     "parse_pypi",
     "sibling",
+    "started",
 ]

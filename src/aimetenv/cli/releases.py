@@ -61,15 +61,8 @@ def releases(  # one parameter per option
     --refresh reads the GitHub releases API and PyPI and keeps what it learns in a user overlay
     (newer releases, real asset names, sha256 digests); --reset removes the overlay.
     """
-    from aimetenv.catalog.lookup import find_release
     from aimetenv.errors import UsageError
-    from aimetenv.install.inputs import load_user_catalog
-    from aimetenv.render import catalogjson
-    from aimetenv.render.console import make_consoles
-    from aimetenv.render.human import release_detail, releases_table
-    from aimetenv.render.jsonout import dumps
 
-    settings = settings_of(json_output=json_output, color=not no_color)
     if refresh or reset:
         if refresh and reset:
             raise UsageError("choose one of --refresh and --reset", code="conflicting-options")
@@ -83,6 +76,15 @@ def releases(  # one parameter per option
             return _refresh(github_api, pypi_url, allow_http=allow_http, json_output=json_output,
                             color=not no_color)  # fmt: skip
         return _reset(json_output=json_output, color=not no_color)
+    # the listing's imports only here: --refresh and --reset need none of them
+    from aimetenv.catalog.lookup import find_release
+    from aimetenv.install.inputs import load_user_catalog
+    from aimetenv.render import catalogjson
+    from aimetenv.render.console import make_consoles
+    from aimetenv.render.human import release_detail, releases_table
+    from aimetenv.render.jsonout import dumps
+
+    settings = settings_of(json_output=json_output, color=not no_color)
     catalog = load_user_catalog()
     out, _err = make_consoles(settings)
     if tag is None:
@@ -104,7 +106,7 @@ def _refresh(
     color: bool,
 ) -> int:  # fmt: skip
     from aimetenv.catalog import refresh
-    from aimetenv.catalog.load import load_catalog
+    from aimetenv.catalog.cache import packaged_catalog
     from aimetenv.fetch.http import HttpClient, default_timeout
     from aimetenv.fetch.urls import check_base_url
     from aimetenv.paths import overlay_path
@@ -121,7 +123,7 @@ def _refresh(
     client = HttpClient(allow_http=allow_http, timeout=default_timeout())
     try:
         result = refresh.refresh(
-            catalog=load_catalog(), overlay=overlay_path(), github_api=api, pypi_url=pypi,
+            catalog=packaged_catalog, overlay=overlay_path(), github_api=api, pypi_url=pypi,
             client=client,
         )  # fmt: skip
     finally:
