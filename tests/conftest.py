@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess  # noqa: TID251  # fixtures build real environments directly
@@ -76,6 +77,26 @@ def index(modern: ModernRelease) -> Iterator[GatedIndex]:
     """A PEP 503 index of the modern stand-ins that can hold pip inside a download."""
     with GatedIndex(modern.folder) as served:
         yield served
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MB tmpfs; skipped where it cannot be mounted (not root)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(  # mount is test set-up, not aimetenv's own work
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"tmpfs cannot be mounted here: {mounted.stderr!r}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)  # test set-up, as above
 
 
 def _run_install(args: list[str], env: dict[str, str], what: str) -> None:

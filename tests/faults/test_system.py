@@ -7,8 +7,6 @@ filesystem is a real 1 MB tmpfs, mounted by the test (skipped where it cannot be
 
 from __future__ import annotations
 
-import os
-import subprocess  # noqa: TID251  # mount and umount are test set-up, not aimetenv work
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,7 +18,6 @@ from faults.cases import case
 from faults.helpers import check, install_args, receipt_of, run, system_args
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from support.releasehost import ReleaseHost
@@ -45,26 +42,6 @@ def test_a_missing_debian_package_is_refused_before_any_request(
     assert not prefix.exists()
     assert run(*install_args(host, "--venv", str(prefix))).returncode == 0
     assert receipt_of(prefix).is_file()
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MB tmpfs; skipped where it cannot be mounted (not root)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(  # mount is test set-up, not aimetenv's own work
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"tmpfs cannot be mounted here: {mounted.stderr!r}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)  # as above
 
 
 def test_too_little_free_space_is_refused_before_anything(tiny: Path, index: GatedIndex) -> None:

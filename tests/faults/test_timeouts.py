@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aimetenv.paths import overlay_path
 from faults.cases import case
 from faults.helpers import check, run, silent_host, unaccepting_host
@@ -27,34 +29,29 @@ def test_a_host_that_never_accepts_stops_the_preflight(index: GatedIndex, tmp_pa
     assert index.requests == []
 
 
-def test_an_index_that_never_answers_pip(index: GatedIndex, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("installer", "row_id", "logged"),
+    [
+        ("pip", "pip-index-never-answers", "--timeout 1 "),
+        ("uv", "uv-index-never-answers", "# UV_HTTP_TIMEOUT=1 (from AIMETENV_TIMEOUT)"),
+    ],
+)
+def test_an_index_that_never_answers(
+    index: GatedIndex, tmp_path: Path, installer: str, row_id: str, logged: str
+) -> None:
+    """pip gets --timeout, uv (which has no option for it) UV_HTTP_TIMEOUT."""
     prefix = tmp_path / "env"
     with silent_host() as silent:
-        args = modern_args(index.url, "--venv", str(prefix))
+        args = modern_args(index.url, "--venv", str(prefix), "--installer", installer)
         args[args.index("--torch-index") + 1] = silent + "/simple/"
         ran = run(*args, env=hermetic_env(AIMETENV_TIMEOUT="1"))
-    line = check(ran, case("pip-index-never-answers"))
+    line = check(ran, case(row_id))
     assert silent.removeprefix("http://") in line
     assert not prefix.exists()
     log = next(x for x in ran.stderr.splitlines() if x.startswith("  log: ")).removeprefix(
         "  log: "
     )
-    assert "--timeout 1 " in Path(log).read_text()
-
-
-def test_an_index_that_never_answers_uv(index: GatedIndex, tmp_path: Path) -> None:
-    prefix = tmp_path / "env"
-    with silent_host() as silent:
-        args = modern_args(index.url, "--venv", str(prefix), "--installer", "uv")
-        args[args.index("--torch-index") + 1] = silent + "/simple/"
-        ran = run(*args, env=hermetic_env(AIMETENV_TIMEOUT="1"))
-    line = check(ran, case("uv-index-never-answers"))
-    assert silent.removeprefix("http://") in line
-    assert not prefix.exists()
-    log = next(x for x in ran.stderr.splitlines() if x.startswith("  log: ")).removeprefix(
-        "  log: "
-    )
-    assert "# UV_HTTP_TIMEOUT=1 (from AIMETENV_TIMEOUT)" in Path(log).read_text()
+    assert logged in Path(log).read_text()
 
 
 def test_refresh_apis_that_never_answer(tmp_path: Path) -> None:

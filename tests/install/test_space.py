@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess  # noqa: TID251  # mount and umount are test set-up, not aimetenv work
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,30 +11,7 @@ from aimetenv.errors import FileError
 from aimetenv.install.resolver import Target, resolve
 from aimetenv.install.space import Need, check_space, known_sizes, plan_needs, shortfall
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 CATALOG = load_catalog()
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MB tmpfs; skipped where it cannot be mounted (not root)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(  # mount is test set-up, not aimetenv's own work
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"tmpfs cannot be mounted here: {mounted.stderr!r}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)  # as above
 
 
 def test_a_tiny_filesystem_is_refused_with_both_numbers(tiny: Path) -> None:
