@@ -354,6 +354,9 @@ def test_both_down_is_exit_3_and_leaves_the_old_overlay(tmp_path: Path, host: Re
         run(host, overlay)
     assert caught.value.exit_code == ExitCode.NETWORK
     assert caught.value.code == "http-403"
+    message = caught.value.message
+    assert message.startswith("neither source answered (GitHub: ")
+    assert f"; PyPI: {host.url('pypi/aimet-torch/json')}" in message
     assert overlay.read_text() == "schema: 1\nreleases: []\n"
 
 

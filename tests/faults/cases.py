@@ -947,10 +947,12 @@ TIMEOUT_CASES: tuple[Case, ...] = (
         "`releases --refresh` with `AIMETENV_TIMEOUT=1`; the GitHub API and PyPI hosts accept "
         "connections and never answer",
         3,
-        "aimetenv: error: reading http://127.0.0.1:…/repos?per_page=100: http://127.0.0.1 did "
-        "not answer within 1 s (gave up after 5 attempts). Check the network (proxy settings "
-        "come from HTTPS_PROXY), or point --github-api and --pypi-url at reachable copies of the "
-        "APIs.",
+        "aimetenv: error: neither source answered (GitHub: reading "
+        "http://127.0.0.1:…/repos?per_page=100: http://127.0.0.1 did not answer within 1 s (gave "
+        "up after 5 attempts); PyPI: reading http://127.0.0.1:…/pypi/aimet-torch/json: "
+        "http://127.0.0.1 did not answer within 1 s (gave up after 5 attempts)). Check the "
+        "network (proxy settings come from HTTPS_PROXY), or point --github-api and --pypi-url at "
+        "reachable copies of the APIs.",
         "no catalog overlay is written",
     ),
 )

@@ -173,8 +173,8 @@ def refresh(  # one keyword per input
     ``catalog`` must be the packaged catalog (the overlay is rebuilt each time), or a function
     that loads it: that is called once the requests are on their way, so the loading happens
     while the hosts answer. A source that fails is skipped and named in ``sources_skipped``;
-    when both fail, the first failure is raised (``NetworkError``, exit 3) before the old
-    overlay is touched.
+    when both fail, one ``NetworkError`` (exit 3) names each source's failure, with the first
+    one's code and hint, before the old overlay is touched.
     """
     http = client or HttpClient(timeout=default_timeout())
     date = today or datetime.now(timezone.utc).date().isoformat()
@@ -206,8 +206,15 @@ def refresh(  # one keyword per input
         None if isinstance(github_read, NetworkError) else cast("list[GithubRelease]", github_read)
     )
     pypi = None if isinstance(pypi_read, NetworkError) else cast("tuple[Any, Any]", pypi_read)
-    if releases is None and pypi is None:
-        raise failures[0][1]
+    if releases is None and pypi is None:  # each source's own words, the first one's code
+        first = failures[0][1]
+        said = "; ".join(f"{name}: {error.message}" for name, error in failures)
+        raise NetworkError(
+            f"neither source answered ({said})",
+            hint=first.hint,
+            code=first.code,
+            details=first.details,
+        )
     old = _old_overlay(overlay) if failures else {}  # only a silent source keeps its last answer
     document: dict[str, Any] = {"schema": 1, "releases": []}
     tally = None
