@@ -121,12 +121,13 @@ def create_env_actions(
             what += f" (pip by ensurepip: no bundled pip wheel in {bundled.folder} for uv)"
         return [Action("create-env", what, argv)]
     argv = create_env_argv(target, python_xy, base_interpreter, clear=clear, without_pip=True)
-    names = ", ".join(w.name for w in bundled.wheels)
+    names = " and ".join(" ".join(w.name.split("-")[:2]) for w in bundled.wheels)
     return [
         Action("create-env", f"{what}, without pip (uv installs it next)", argv),
         Action(
             "pip",
-            f"install the base interpreter's bundled {names} into the new venv, from disk",
+            f"install {names} into the new venv from the base interpreter's bundled wheels "
+            "(from disk, no index)",
             pip_argv(
                 target.python,
                 tuple(str(w) for w in bundled.wheels),
