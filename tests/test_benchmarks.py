@@ -99,6 +99,28 @@ def test_the_uv_baselines_make_the_venv_with_uv(tmp_path: Path) -> None:
         uv_commands(plan[1:], seed=False)
 
 
+def test_the_uv_baselines_leave_out_the_bundled_pip_step(tmp_path: Path) -> None:
+    """``uv venv --seed`` puts pip in itself; bare uv has none, as a user of uv leaves it."""
+    plan = _uv_plan(tmp_path / "venv", tmp_path / "wheels")
+    uv = plan[1][0]
+    bundled = "/py/lib/python3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"
+    seeded = [
+        [*plan[0][:3], "--without-pip", plan[0][3]],
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(tmp_path / "venv/bin/python"),
+            bundled,
+            "--no-index",
+        ],
+        plan[1],
+    ]
+    for seed in (False, True):
+        assert uv_commands(seeded, seed=seed)[1:] == plan[1:]
+
+
 def test_the_plain_uv_commands_install_and_import_as_typed(tmp_path: Path) -> None:
     if not Path(sys.executable).with_name("uv").exists():
         pytest.skip("uv is in the dev extra; this venv has none")

@@ -110,14 +110,22 @@ def plan_commands(folder: Path, prefix: Path, env: dict[str, str], *extra: str) 
     return commands
 
 
+def bundled_pip_step(argv: list[str]) -> bool:
+    """Whether this is the plan's ``uv pip install`` of the interpreter's ensurepip wheels."""
+    return any("/ensurepip/_bundled/" in arg for arg in argv)
+
+
 def uv_commands(plan: list[list[str]], *, seed: bool) -> list[list[str]]:
     """The ``--installer uv`` plan as a user of uv types it: ``uv venv`` instead of ``-m venv``.
 
-    ``plan``: from ``plan_commands(..., "--installer", "uv")``: ``BASE -m venv NEW``, then each
-    ``uv pip install --python NEW/bin/python ...``. The venv gets the plan's own interpreter;
-    ``seed``: ``uv venv --seed``, which puts pip in the venv as ``python -m venv`` does.
+    ``plan``: from ``plan_commands(..., "--installer", "uv")``: ``BASE -m venv [--without-pip]
+    NEW``, then each ``uv pip install --python NEW/bin/python ...``, the first of which may put
+    the interpreter's bundled pip in (``bundled_pip_step``; left out here, since ``uv venv
+    --seed`` does that). The venv gets the plan's own interpreter; ``seed``: ``uv venv --seed``,
+    which puts pip in the venv as ``python -m venv`` does.
     """
     create, *installs = plan
+    installs = [argv for argv in installs if not bundled_pip_step(argv)]
     if create[1:3] != ["-m", "venv"] or not installs or installs[0][1:3] != ["pip", "install"]:
         msg = f"unexpected uv plan: {plan}"
         raise RuntimeError(msg)
@@ -224,9 +232,14 @@ def fresh_installs(
             run_quiet(subject_argv(folder, prefix), env)
             steps["aimetenv"].append(logged_steps(state))
 
+        seeded = any(bundled_pip_step(argv) for argv in uv_plan)
+
         def with_uv() -> None:
             run_quiet(subject_argv(folder, prefix, "--installer", "uv"), env)
-            aimetenv_uv.append(logged_steps(state))
+            logged = logged_steps(state)
+            if seeded and len(logged) > 1:  # the venv, then pip into it: one step, as uv's --seed
+                logged = [logged[0] + logged[1], *logged[2:]]
+            aimetenv_uv.append(logged)
 
         base, pip, uv_base, uv_seed, uv = rounds(
             [

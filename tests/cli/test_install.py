@@ -318,13 +318,28 @@ def test_an_install_into_an_env_another_process_holds_is_refused_as_busy(
 
 
 def test_uv_installs_from_the_loopback_index(index: GatedIndex, tmp_path: Path) -> None:
+    """The venv is made without ensurepip; uv puts the interpreter's bundled pip in from disk
+    (its INSTALLER says uv, and the loopback index, which has no pip, was never asked for it)."""
     prefix = tmp_path / "env"
     result = run_aimetenv(*modern_args(index.url, "--venv", str(prefix), "--installer", "uv"))
     assert result.returncode == 0, tail(result.stderr)
     assert receipt_of(prefix)["installer"] == "uv"
-    dist_infos = list((prefix / "lib").glob("python3.*/site-packages/aimet_torch-2.42.0.dist-info"))
+    site = list((prefix / "lib").glob("python3.*/site-packages"))
+    assert len(site) == 1
+    dist_infos = list(site[0].glob("aimet_torch-2.42.0.dist-info"))
     assert len(dist_infos) == 1
     assert (dist_infos[0] / "INSTALLER").read_text().strip() == "uv"
+    pips = list(site[0].glob("pip-*.dist-info"))
+    assert len(pips) == 1
+    assert (pips[0] / "INSTALLER").read_text().strip() == "uv"
+    version = pips[0].name[len("pip-") : -len(".dist-info")]
+    shown = subprocess.run(
+        [str(venv_python(prefix)), "-m", "pip", "--version"],
+        env=hermetic_env(), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"pip {version} from {site[0]}")
+    assert not [r for r in index.requests if r.rstrip("/").split("/")[-1].startswith("pip")]
 
 
 def test_uv_refuses_legacy_wheel_names(legacy_host: ReleaseHost, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Each kind of target knows its own flags, activation, creation and refusals. Pure, but for
-the venv checks, which look at a real folder."""
+the venv checks and the bundled wheels, which look at real folders and a real interpreter."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aimetenv.envs.kinds import KIND_TYPES, CondaEnv, PlainPython, VirtualEnv
+from aimetenv.envs.kinds import KIND_TYPES, CondaEnv, PlainPython, VirtualEnv, bundled_wheels
 from aimetenv.envs.targets import CondaTool
 from aimetenv.errors import UsageError
+from support.envs import need_python
 
 CONDA = CondaTool("/opt/conda/bin/conda", "conda", "$CONDA_EXE")
 PREFIX = Path("/w/env")
@@ -72,3 +73,43 @@ def test_refusals(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not a venv"):
         VirtualEnv(busy / "bin/python", busy).check_recreate()
     VirtualEnv(tmp_path / "new/bin/python", tmp_path / "new").check_new()
+
+
+def _bundled_folder(base: Path, xy: str, *names: str) -> Path:
+    folder = base / "lib" / f"python{xy}" / "ensurepip" / "_bundled"
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / name).write_bytes(b"")
+    return folder
+
+
+def test_bundled_wheels_are_the_newest_pip_and_setuptools(tmp_path: Path) -> None:
+    folder = _bundled_folder(
+        tmp_path,
+        "3.8",
+        "pip-22.0.4-py3-none-any.whl",
+        "pip-23.0.1-py3-none-any.whl",
+        "setuptools-56.0.0-py3-none-any.whl",
+        "wheel-0.40.0-py3-none-any.whl",
+        "__init__.py",
+    )
+    found = bundled_wheels(tmp_path, "3.8")
+    assert found.folder == folder
+    assert found.wheels == (
+        folder / "pip-23.0.1-py3-none-any.whl",
+        folder / "setuptools-56.0.0-py3-none-any.whl",
+    )
+
+
+def test_no_bundled_pip_wheel_means_none(tmp_path: Path) -> None:
+    _bundled_folder(tmp_path, "3.11", "setuptools-65.5.0-py3-none-any.whl")
+    assert bundled_wheels(tmp_path, "3.11").wheels == ()
+    assert bundled_wheels(tmp_path / "missing", "3.11").wheels == ()
+
+
+def test_a_real_interpreter_bundles_its_pip() -> None:
+    """A pyenv CPython's prefix is the folder above its ``bin``."""
+    python = need_python("3.12")
+    found = bundled_wheels(python.parent.parent, "3.12")
+    assert [w.name.split("-")[0] for w in found.wheels] == ["pip"]
+    assert found.wheels[0].is_file()

@@ -932,7 +932,7 @@ TIMEOUT_CASES: tuple[Case, ...] = (
         "network",
         "the same with `--installer uv`: uv gets `UV_HTTP_TIMEOUT=1` (it has no option for it)",
         3,
-        "aimetenv: error: step 2/5 failed: install the CPU builds of torch and torchvision from "
+        "aimetenv: error: step 3/6 failed: install the CPU builds of torch and torchvision from "
         "one index: uv could not reach 127.0.0.1:… (the PyTorch index), which did not answer in "
         "time; venv …, which this install created, was removed (--keep-failed keeps it for "
         "inspection). Check the network (proxy settings come from HTTPS_PROXY), then run the "

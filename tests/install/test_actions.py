@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from aimetenv.catalog.load import load_catalog
+from aimetenv.envs.kinds import BundledWheels
 from aimetenv.envs.targets import CondaTool, EnvTarget, Origin
 from aimetenv.install.actions import (
     COMPILE_CODE,
@@ -20,7 +22,7 @@ from aimetenv.install.actions import (
 from aimetenv.install.resolver import Options, Target, resolve
 
 if TYPE_CHECKING:
-    from aimetenv.install.actions import Installer
+    from aimetenv.install.actions import Action, Installer
     from aimetenv.install.plan import InstallPlan, PlannedWheel
 
 CATALOG = load_catalog()
@@ -215,6 +217,84 @@ def test_uv_translates_find_links_and_skips_the_pip_bound() -> None:
         for argv in pips
     )
     assert pips[1][-2:] == ("--find-links", "http://127.0.0.1:9/links/")
+
+
+BUNDLED_DIR = Path("/py/3.7/lib/python3.7/ensurepip/_bundled")
+BUNDLED = BundledWheels(
+    BUNDLED_DIR,
+    (BUNDLED_DIR / "pip-24.0-py3-none-any.whl", BUNDLED_DIR / "setuptools-65.5.0-py3-none-any.whl"),
+)
+
+
+def uv_actions(
+    target: EnvTarget, bundled: BundledWheels | None, *, recreate: bool = False
+) -> list[Action]:
+    return install_actions(
+        legacy_plan(),
+        target,
+        base_interpreter=BASE,
+        wheel_path=wheel_path,
+        installer="uv",
+        uv="/bin/uv",
+        bundled=bundled,
+        recreate=recreate,
+    )
+
+
+def test_uv_makes_a_venv_without_pip_then_installs_the_bundled_wheels_from_disk() -> None:
+    actions = uv_actions(new_venv(), BUNDLED)
+    create = [i for i, a in enumerate(actions) if a.kind == "create-env"]
+    assert len(create) == 1
+    made, seeded = actions[create[0]], actions[create[0] + 1]
+    assert made.argv == (str(BASE), "-m", "venv", "--without-pip", str(PREFIX))
+    assert "without pip (uv installs it next)" in made.description
+    assert seeded.kind == "pip"
+    assert seeded.argv == (
+        "/bin/uv", "pip", "install", "--python", str(PREFIX / "bin/python"),
+        str(BUNDLED_DIR / "pip-24.0-py3-none-any.whl"),
+        str(BUNDLED_DIR / "setuptools-65.5.0-py3-none-any.whl"),
+        "--no-index",
+    )  # fmt: skip
+    assert seeded.description.startswith("install pip 24.0 and setuptools 65.5.0 into the new venv")
+    later = [a for a in actions[create[0] + 2 :] if a.kind == "pip"]
+    assert len(later) == 3
+    assert all("--no-index" not in a.argv for a in later)
+
+
+def test_uv_recreate_clears_the_venv_without_pip() -> None:
+    made = next(a for a in uv_actions(new_venv(), BUNDLED, recreate=True) if a.kind == "create-env")
+    assert made.argv == (str(BASE), "-m", "venv", "--without-pip", "--clear", str(PREFIX))
+
+
+def test_uv_without_a_bundled_pip_wheel_makes_a_plain_venv_and_says_why() -> None:
+    actions = uv_actions(new_venv(), BundledWheels(BUNDLED_DIR, ()))
+    made = [a for a in actions if a.kind == "create-env"]
+    assert [a.argv for a in made] == [(str(BASE), "-m", "venv", str(PREFIX))]
+    assert made[0].description.endswith(
+        f"(pip by ensurepip: no bundled pip wheel in {BUNDLED_DIR} for uv)"
+    )
+    assert not any(str(BUNDLED_DIR) in " ".join(a.argv) for a in actions if a.kind == "pip")
+
+
+def test_bundled_wheels_change_nothing_for_pip_conda_or_an_existing_venv() -> None:
+    pip = install_actions(
+        legacy_plan(), new_venv(), base_interpreter=BASE, wheel_path=wheel_path, bundled=BUNDLED
+    )
+    assert [a.argv for a in pip if a.kind == "create-env"] == [
+        (str(BASE), "-m", "venv", str(PREFIX))
+    ]
+    conda = EnvTarget(
+        "conda", PREFIX / "bin/python", "-p given", Origin.PREFIX_GIVEN, prefix=PREFIX,
+        conda=CONDA, exists=False,
+    )  # fmt: skip
+    in_conda = uv_actions(conda, BUNDLED)
+    assert [a.argv for a in in_conda if a.kind == "create-env"] == [
+        (CONDA.exe, "create", "--yes", "--prefix", str(PREFIX), "python=3.7")
+    ]
+    existing = uv_actions(replace(new_venv(), exists=True), BUNDLED)
+    assert [a.kind for a in existing].count("create-env") == 0
+    for actions in (pip, in_conda, existing):
+        assert not any(str(BUNDLED_DIR) in " ".join(a.argv) for a in actions)
 
 
 def test_optional_steps_come_after_the_wheels_and_before_the_smoke_test() -> None:

@@ -16,6 +16,8 @@ from aimetenv.errors import UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from packaging.version import Version
+
     from aimetenv.envs.targets import CondaTool
 
 TargetKind = Literal["conda", "venv", "python"]
@@ -57,10 +59,16 @@ class CondaEnv:
         return f"conda activate {named}"
 
     def create_argv(
-        self, python_xy: str, base_interpreter: Path | None, *, clear: bool, by_name: bool
+        self,
+        python_xy: str,
+        base_interpreter: Path | None,
+        *,
+        clear: bool,
+        by_name: bool,
+        without_pip: bool = False,
     ) -> tuple[str, ...]:
         """``conda create --yes --name N|--prefix P python=X.Y``; conda replaces a prefix itself."""
-        del base_interpreter, clear
+        del base_interpreter, clear, without_pip
         if self.conda is None or self.prefix is None:
             msg = "a conda target needs a conda executable and a prefix"
             raise ValueError(msg)
@@ -118,14 +126,24 @@ class VirtualEnv:
         return f". {shlex.quote(str(prefix / 'bin' / 'activate'))}"
 
     def create_argv(
-        self, python_xy: str, base_interpreter: Path | None, *, clear: bool, by_name: bool
+        self,
+        python_xy: str,
+        base_interpreter: Path | None,
+        *,
+        clear: bool,
+        by_name: bool,
+        without_pip: bool = False,
     ) -> tuple[str, ...]:
-        """``BASE -m venv [--clear] PREFIX`` (``clear``: rebuild an existing venv)."""
+        """``BASE -m venv [--without-pip] [--clear] PREFIX``.
+
+        ``clear``: rebuild an existing venv. ``without_pip``: leave out ensurepip, for a caller
+        that puts pip in itself (``bundled_wheels``).
+        """
         del python_xy, by_name
         if base_interpreter is None or self.prefix is None:
             msg = "a venv target needs a base interpreter and a prefix"
             raise ValueError(msg)
-        flags = ("--clear",) if clear else ()
+        flags = (("--without-pip",) if without_pip else ()) + (("--clear",) if clear else ())
         return (str(base_interpreter), "-m", "venv", *flags, str(self.prefix))
 
     def check_new(self) -> None:
@@ -181,10 +199,16 @@ class PlainPython:
         return None
 
     def create_argv(
-        self, python_xy: str, base_interpreter: Path | None, *, clear: bool, by_name: bool
+        self,
+        python_xy: str,
+        base_interpreter: Path | None,
+        *,
+        clear: bool,
+        by_name: bool,
+        without_pip: bool = False,
     ) -> tuple[str, ...]:
         """Never: an interpreter is not created."""
-        del python_xy, base_interpreter, clear, by_name
+        del python_xy, base_interpreter, clear, by_name, without_pip
         msg = "an interpreter target is never created"
         raise ValueError(msg)
 
@@ -196,6 +220,48 @@ class PlainPython:
         """Nothing: ``--recreate`` does not apply to an interpreter."""
 
 
+#: The projects ``ensurepip`` puts in a new venv from its bundled wheels (setuptools up to 3.11).
+ENSUREPIP_PROJECTS = ("pip", "setuptools")
+
+
+@dataclass(frozen=True)
+class BundledWheels:
+    """The wheels ``ensurepip`` would install into a venv made by one base interpreter."""
+
+    folder: Path
+    """Where they were looked for: ``<base prefix>/lib/pythonX.Y/ensurepip/_bundled``."""
+    wheels: tuple[Path, ...]
+    """The newest wheel of each of ``ENSUREPIP_PROJECTS`` there; empty when there is no pip."""
+
+
+def bundled_wheels(base_prefix: Path, python_xy: str) -> BundledWheels:
+    """The pip (and setuptools) wheels bundled with the Python installed at ``base_prefix``.
+
+    The newest of each project, as a folder may hold a stale one beside the current; nothing when
+    the folder holds no pip wheel (Debian moves them to ``/usr/share/python-wheels``, or leaves
+    ensurepip out).
+    """
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # noqa: PLC0415  # a new venv only
+    from packaging.version import InvalidVersion  # noqa: PLC0415  # as above
+
+    folder = base_prefix / "lib" / f"python{python_xy}" / "ensurepip" / "_bundled"
+    newest: dict[str, tuple[Version, Path]] = {}
+    try:
+        found = sorted(folder.glob("*.whl"))
+    except OSError:
+        found = []
+    for path in found:
+        try:
+            name, version, _build, _tags = parse_wheel_filename(path.name)
+        except (InvalidWheelFilename, InvalidVersion):
+            continue
+        if name in ENSUREPIP_PROJECTS and (name not in newest or version > newest[name][0]):
+            newest[name] = (version, path)
+    if "pip" not in newest or not newest["pip"][1].is_file():
+        return BundledWheels(folder, ())
+    return BundledWheels(folder, tuple(newest[n][1] for n in ENSUREPIP_PROJECTS if n in newest))
+
+
 EnvKind = Union[CondaEnv, VirtualEnv, PlainPython]
 KIND_TYPES: dict[TargetKind, type[EnvKind]] = {
     "conda": CondaEnv,
@@ -204,4 +270,14 @@ KIND_TYPES: dict[TargetKind, type[EnvKind]] = {
 }
 """Each kind's type, by its JSON value."""
 
-__all__ = ["KIND_TYPES", "CondaEnv", "EnvKind", "PlainPython", "TargetKind", "VirtualEnv"]
+__all__ = [
+    "ENSUREPIP_PROJECTS",
+    "KIND_TYPES",
+    "BundledWheels",
+    "CondaEnv",
+    "EnvKind",
+    "PlainPython",
+    "TargetKind",
+    "VirtualEnv",
+    "bundled_wheels",
+]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from aimetenv.envs.kinds import BundledWheels
     from aimetenv.envs.targets import EnvTarget
     from aimetenv.install.plan import InstallPlan, PlannedWheel, Step
 
@@ -76,16 +77,66 @@ class Action:
 
 
 def create_env_argv(
-    target: EnvTarget, python_xy: str, base_interpreter: Path | None, *, clear: bool = False
+    target: EnvTarget,
+    python_xy: str,
+    base_interpreter: Path | None,
+    *,
+    clear: bool = False,
+    without_pip: bool = False,
 ) -> tuple[str, ...]:
     """The command that creates the target environment with Python ``python_xy``.
 
     ``clear``: the venv exists and is rebuilt (``--recreate``); conda replaces an existing prefix
-    on its own when ``--yes`` is given.
+    on its own when ``--yes`` is given. ``without_pip``: a venv is made without ensurepip.
     """
     # Only an env named with -n is created by name, and not when it is rebuilt.
     by_name = target.origin is Origin.NAME_GIVEN and not clear
-    return target.env.create_argv(python_xy, base_interpreter, clear=clear, by_name=by_name)
+    return target.env.create_argv(
+        python_xy, base_interpreter, clear=clear, by_name=by_name, without_pip=without_pip
+    )
+
+
+def create_env_actions(
+    target: EnvTarget,
+    python_xy: str,
+    base_interpreter: Path | None,
+    *,
+    clear: bool,
+    installer: Installer,
+    uv: str | None,
+    bundled: BundledWheels | None,
+) -> list[Action]:
+    """The one or two actions that make a new environment, with pip in it.
+
+    With uv, a new venv is made without ensurepip (which installs and byte-compiles pip, seconds
+    of work), and uv then installs the base interpreter's own bundled pip (and setuptools)
+    wheels from disk: the same venv, with no network. When the interpreter bundles no pip wheel,
+    the venv is made by plain ``-m venv`` and the description says why.
+    """
+    what = f"create {target.label} with Python {python_xy}"
+    seeded = installer == "uv" and target.env.needs_base_interpreter and bundled is not None
+    if not seeded or bundled is None or not bundled.wheels:
+        argv = create_env_argv(target, python_xy, base_interpreter, clear=clear)
+        if seeded and bundled is not None:
+            what += f" (pip by ensurepip: no bundled pip wheel in {bundled.folder} for uv)"
+        return [Action("create-env", what, argv)]
+    argv = create_env_argv(target, python_xy, base_interpreter, clear=clear, without_pip=True)
+    names = " and ".join(" ".join(w.name.split("-")[:2]) for w in bundled.wheels)
+    return [
+        Action("create-env", f"{what}, without pip (uv installs it next)", argv),
+        Action(
+            "pip",
+            f"install {names} into the new venv from the base interpreter's bundled wheels "
+            "(from disk, no index)",
+            pip_argv(
+                target.python,
+                tuple(str(w) for w in bundled.wheels),
+                ("--no-index",),
+                installer="uv",
+                uv=uv,
+            ),
+        ),
+    ]
 
 
 def pip_argv(
@@ -154,12 +205,14 @@ def install_actions(  # each argument is one independent input of the plan
     pillow_simd: bool = False,
     force: bool = False,
     pip_timeout: float | None = None,
+    bundled: BundledWheels | None = None,
 ) -> list[Action]:
     """Everything install does for this plan and target, in order.
 
     Release-host files are asked for and fetched first, so that a missing or damaged file stops
     the install before the environment is created or changed. ``pip_timeout``: pip's
-    ``--timeout`` (see ``pip_argv``).
+    ``--timeout`` (see ``pip_argv``). ``bundled``: the base interpreter's ensurepip wheels, which
+    uv installs into a new venv (``create_env_actions``).
     """
     actions: list[Action] = []
     no_compile = compiles_after_pip(target, installer)
@@ -183,10 +236,15 @@ def install_actions(  # each argument is one independent input of the plan
             )
         )
     if not target.exists:
-        argv = create_env_argv(target, plan.python_for_new_env, base_interpreter, clear=recreate)
-        actions.append(
-            Action(
-                "create-env", f"create {target.label} with Python {plan.python_for_new_env}", argv
+        actions.extend(
+            create_env_actions(
+                target,
+                plan.python_for_new_env,
+                base_interpreter,
+                clear=recreate,
+                installer=installer,
+                uv=uv,
+                bundled=bundled,
             )
         )
     for step in plan.steps:
@@ -366,6 +424,7 @@ __all__ = [
     "ActionKind",
     "Installer",
     "compiles_after_pip",
+    "create_env_actions",
     "create_env_argv",
     "install_actions",
     "installer_env",

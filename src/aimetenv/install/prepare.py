@@ -17,6 +17,7 @@ from aimetenv.catalog.names import parse_wheel_name
 from aimetenv.envs.conda import conda_info
 from aimetenv.envs.facts import TargetFacts, parse_xy_tuple
 from aimetenv.envs.interpreters import interpreter_candidates, safe_listdir
+from aimetenv.envs.kinds import BundledWheels, bundled_wheels
 from aimetenv.envs.probe import probe_facts
 from aimetenv.envs.targets import (
     CondaInfo,
@@ -224,6 +225,7 @@ def prepare(  # the inputs of one decision, each injected for testing
         pillow_simd=options.pillow_simd,
         force=options.force,
         pip_timeout=chosen_timeout(),
+        bundled=None if base is None or options.installer != "uv" else _bundled_wheels(base[2]),
     )
     return Prepared(
         plan=plan,
@@ -251,6 +253,12 @@ def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
 
     manifest = read_manifest(folder)
     return offline_plan(plan, folder, dependencies=manifest.dependencies)
+
+
+def _bundled_wheels(base: TargetFacts) -> BundledWheels | None:
+    """The base interpreter's ensurepip wheels, found under its probed ``sys.base_prefix``."""
+    home = base.raw.get("base_prefix") or base.prefix
+    return bundled_wheels(Path(home), base.python_xy) if isinstance(home, str) else None
 
 
 def _check_target(target: EnvTarget) -> None:
