@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess  # noqa: TID251  # tmux drives the terminal; the code under test uses runner.py
 import sys
@@ -96,7 +97,9 @@ def on_screen(tmp_path: Path, script: str, *, width: int) -> list[str]:
     path = tmp_path / "script.py"
     done = tmp_path / "done"
     path.write_text(textwrap.dedent(script))
-    socket = f"aimetenv-test-{tmp_path.name}"
+    # tmp_path.name repeats across xdist workers (each has its own base folder): the pid keeps
+    # two workers' panes off one tmux server.
+    socket = f"aimetenv-test-{os.getpid()}-{tmp_path.name}"
     # COLUMNS (which the suite sets for its own output) would override the pane's width.
     shell = f"env -u COLUMNS -u LINES {sys.executable} {path} 2>&1; touch {done}; sleep 60"
     tmux = [TMUX, "-L", socket, "-f", "/dev/null"]
