@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from aimetenv.errors import InstallError
-from aimetenv.runner import Command, SubprocessRunner, child_env, sanitized_env
+from aimetenv.runner import TAIL_LINES, Command, SubprocessRunner, child_env, sanitized_env
 from support.recording import Answer, RecordingRunner
 
 RUNNER = SubprocessRunner()
@@ -46,13 +46,13 @@ def test_missing_program_is_an_install_error() -> None:
 def test_stream_merges_into_the_log_and_keeps_the_tail() -> None:
     log = io.StringIO()
     seen: list[str] = []
-    code = "import sys\nfor i in range(100): print(i)\nprint('bad', file=sys.stderr)\nsys.exit(1)"
+    code = "import sys\nfor i in range(1000): print(i)\nprint('bad', file=sys.stderr)\nsys.exit(1)"
     done = RUNNER.stream(Command((sys.executable, "-c", code)), log, echo=seen.append)
     assert done.returncode == 1
     assert log.getvalue().splitlines()[0] == "0"
     assert "bad" in log.getvalue()
     assert done.stdout.splitlines()[-1] == "bad"
-    assert len(done.stdout.splitlines()) == 40
+    assert len(done.stdout.splitlines()) == TAIL_LINES
     assert seen[-1] == "bad"
 
 

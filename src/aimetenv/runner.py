@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import IO
 
-TAIL_LINES = 40
+TAIL_LINES = 400
+"""Lines of a streamed child kept for its error message (pip may print progress lines)."""
 _POLL_SECONDS = 0.2
 _DROP_FOR_INSTALLERS = (
     "PYTHONPATH",

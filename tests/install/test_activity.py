@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess  # noqa: TID251  # the test makes its venv directly
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,8 +14,11 @@ from aimetenv.install.activity import (
     Activity,
     WatchedRunner,
     elapsed_text,
+    pip_beside,
+    progress_env,
     read_activity,
     tool_name,
+    without_progress,
 )
 from aimetenv.runner import Command, SubprocessRunner
 from support.envs import need_python
@@ -86,9 +90,10 @@ def test_a_real_pip_install_reads_as_collecting_downloading_installing(tmp_path:
     assert "Successfully installed" in log.getvalue()
 
 
-def test_pip_set_to_raw_progress_shows_the_percent_of_its_download(tmp_path: Path) -> None:
-    """pip 24.1 added ``--progress-bar raw``; the pyenv Python 3.13 has pip 24.2."""
-    python = need_python("3.13")
+def test_a_pip_that_prints_raw_progress_shows_the_percent_of_its_download(tmp_path: Path) -> None:
+    """pip 24.1 added ``--progress-bar raw``; a venv of the pyenv Python 3.13 gets pip 24.2."""
+    prefix = tmp_path / "venv"
+    subprocess.run([str(need_python("3.13")), "-m", "venv", str(prefix)], check=True)
     wheels = tmp_path / "wheels"
     noise = random.Random(1).randbytes(600_000)  # noqa: S311  # test data, not a secret
     build_wheel(wheels, distribution="leaf", version="1.0", tag="py3-none-any",
@@ -96,12 +101,11 @@ def test_pip_set_to_raw_progress_shows_the_percent_of_its_download(tmp_path: Pat
     watched = Watched()
     with ReleaseHost(tmp_path / "host") as host:
         index, _links = host.serve_index(wheels)
-        command = Command(
-            (str(python), "-m", "pip", "install", "--no-cache-dir", "--index-url", index,
-             "--target", str(tmp_path / "target"), "leaf"),
-            env={"PIP_CONFIG_FILE": "/dev/null", "PIP_FIND_LINKS": None, "PIP_CONSTRAINT": None,
-                 "PIP_PROGRESS_BAR": "raw"},
-        )  # fmt: skip
+        argv = (str(prefix / "bin" / "python"), "-m", "pip", "install", "--no-cache-dir",
+                "--index-url", index, "leaf")  # fmt: skip
+        assert progress_env(argv) == {"PIP_PROGRESS_BAR": "raw"}
+        env = {"PIP_CONFIG_FILE": "/dev/null", "PIP_FIND_LINKS": None, "PIP_CONSTRAINT": None}
+        command = Command(argv, env={**env, **progress_env(argv)})
         done = WatchedRunner(SubprocessRunner(), watched).stream(command, io.StringIO())
     assert done.ok, done.tail()
     downloading = [a for a in watched.activities if a.text.startswith("Downloading leaf-1.0")]
@@ -109,6 +113,31 @@ def test_pip_set_to_raw_progress_shows_the_percent_of_its_download(tmp_path: Pat
     assert downloading[-1].percent == 100.0
     assert downloading[-1].text == downloading[0].text  # the percent updates the same row
     assert downloading[0].text.endswith(" kB)")
+    assert "Progress " in done.tail(400)
+    assert "Progress " not in without_progress(done.tail(400))
+    assert "Successfully installed leaf-1.0" in without_progress(done.tail(400))
+
+
+def _with_pip(tmp_path: Path, *versions: str) -> str:
+    site = tmp_path / "env" / "lib" / "python3.10" / "site-packages"
+    for version in versions:
+        (site / f"pip-{version}.dist-info").mkdir(parents=True)
+    return str(tmp_path / "env" / "bin" / "python")
+
+
+def test_raw_progress_only_for_a_pip_install_whose_pip_knows_it(tmp_path: Path) -> None:
+    """Decided from the pip dist-info beside the interpreter: older pips refuse the value."""
+    new = _with_pip(tmp_path / "new", "24.1")
+    old = _with_pip(tmp_path / "old", "23.2.1")
+    two = _with_pip(tmp_path / "two", "24.2", "23.0")
+    assert pip_beside(new) == (24, 1)
+    assert pip_beside(old) == (23, 2)
+    assert pip_beside(two) is None  # which one runs is not known
+    assert pip_beside(str(tmp_path / "none" / "bin" / "python")) is None
+    assert progress_env((new, "-m", "pip", "install", "x")) == {"PIP_PROGRESS_BAR": "raw"}
+    assert progress_env((old, "-m", "pip", "install", "x")) == {}
+    assert progress_env((new, "-m", "pip", "uninstall", "--yes", "x")) == {}
+    assert progress_env(("uv", "pip", "install", "--python", new, "x")) == {}
 
 
 def test_a_url_is_cut_to_its_file_name() -> None:

@@ -173,6 +173,48 @@ class WatchedRunner:
         return completed
 
 
+#: The first pip with ``--progress-bar raw`` (``Progress DONE of TOTAL`` lines); older ones refuse it.
+RAW_PROGRESS_PIP = (24, 1)
+
+
+def pip_beside(python: str) -> tuple[int, ...] | None:
+    """The version of the one pip installed in the environment of ``python`` (``ENV/bin/python``).
+
+    Read from its ``pip-X.Y.dist-info`` folder name under ``ENV/lib/python*/site-packages``; None
+    when there is none, more than one, or a name that is not a plain version.
+    """
+    from pathlib import Path  # noqa: PLC0415  # only for a pip step
+
+    prefix = Path(python).parent.parent
+    try:
+        found = list(prefix.glob("lib/python*/site-packages/pip-*.dist-info"))
+    except OSError:
+        return None
+    if len(found) != 1:
+        return None
+    version = found[0].name[len("pip-") : -len(".dist-info")]
+    parts = re.match(r"^(\d+)\.(\d+)", version)
+    return None if parts is None else (int(parts[1]), int(parts[2]))
+
+
+def progress_env(argv: tuple[str, ...]) -> dict[str, str]:
+    """``PIP_PROGRESS_BAR=raw`` for a ``python -m pip install`` whose pip prints it, else nothing.
+
+    With it, pip prints its download progress as lines (four a second at most) that
+    ``read_activity`` turns into a percent. Checked at each step, since a step before may have
+    changed pip (a ``pip<24.1`` bound).
+    """
+    if argv[1:4] != ("-m", "pip", "install"):
+        return {}
+    version = pip_beside(argv[0])
+    return {"PIP_PROGRESS_BAR": "raw"} if version and version >= RAW_PROGRESS_PIP else {}
+
+
+def without_progress(text: str) -> str:
+    """``text`` without pip's ``Progress DONE of TOTAL`` lines: what a failure's tail shows."""
+    return "\n".join(line for line in text.splitlines() if not _RAW_PROGRESS.match(line))
+
+
 def tool_name(argv: tuple[str, ...]) -> str:
     """``pip``, ``uv``, ``compile``, ``venv`` or the program's name: what a heartbeat names.
 
@@ -189,4 +231,15 @@ def tool_name(argv: tuple[str, ...]) -> str:
     return {"compileall": "compile"}.get(module, module)
 
 
-__all__ = ["Activity", "WatchedRunner", "Watcher", "elapsed_text", "read_activity", "tool_name"]
+__all__ = [
+    "RAW_PROGRESS_PIP",
+    "Activity",
+    "WatchedRunner",
+    "Watcher",
+    "elapsed_text",
+    "pip_beside",
+    "progress_env",
+    "read_activity",
+    "tool_name",
+    "without_progress",
+]

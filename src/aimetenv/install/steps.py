@@ -18,6 +18,7 @@ from aimetenv.errors import AimetenvError, InstallError, IntegrityError, Network
 from aimetenv.fetch.http import TIMEOUT_VARIABLE, chosen_timeout
 from aimetenv.fetch.urls import redact
 from aimetenv.install.actions import installer_env, pip_argv, reqs_find_links
+from aimetenv.install.activity import progress_env, without_progress
 from aimetenv.install.pipfail import explain
 from aimetenv.install.preflight import hosts_to_check
 from aimetenv.install.receipt import (
@@ -33,7 +34,7 @@ from aimetenv.install.reqsfiles import (
     wanted_names,
 )
 from aimetenv.install.smoke import SmokeResult, repair_hint, run_smoke
-from aimetenv.runner import Command
+from aimetenv.runner import TAIL_LINES, Command
 
 if TYPE_CHECKING:
     from typing import IO
@@ -169,6 +170,11 @@ class Run:
         env = installer_env(argv, chosen_timeout())
         for name, value in env.items():
             self.write_log(f"# {name}={value} (from {TIMEOUT_VARIABLE})")
+        if echo is None:  # with -v, pip's own lines go to the screen: no progress lines there
+            progress = progress_env(argv)
+            for name, value in progress.items():
+                self.write_log(f"# {name}={value} (this pip prints its download progress as lines)")
+            env = {**env, **progress}
         completed = self.runner.stream(Command(argv=argv, timeout=timeout, env=env), self.log, echo)
         self.write_log(f"# exit status {completed.returncode} after {completed.seconds:.1f} s")
         return completed
@@ -186,10 +192,14 @@ class Run:
         error instead (``pipfail``), with the log as its one detail.
         """
         step = f"step {self.number}/{self.total} failed: {action.description}"
+
+        def last_lines(count: int) -> str:  # pip's progress lines are no help there
+            return "\n".join(without_progress(completed.tail(TAIL_LINES)).splitlines()[-count:])
+
         if tool in ("pip", "uv") and not completed.timed_out:
             ran = replace(action, argv=argv if argv is not None else action.argv)
             hosts = hosts_to_check([ran], offline=True)
-            explained = explain(completed.tail(80), hosts, tool=tool)
+            explained = explain(last_lines(80), hosts, tool=tool)
             if explained is not None:
                 explained.message = f"{step}: {explained.message}"
                 explained.args = (explained.message,)
@@ -198,7 +208,7 @@ class Run:
                 self.write_log(f"# {explained.code}: {explained.message}")
                 return explained
         reason = "timed out" if completed.timed_out else f"exit status {completed.returncode}"
-        tail = tuple(completed.tail(15).splitlines())
+        tail = tuple(last_lines(15).splitlines())
         return InstallError(
             f"{step} ({tool} {reason})",
             hint=f"The full output is in {self.log_path}.",
