@@ -116,19 +116,23 @@ def run(cache: Path, repeat: int, env: dict[str, str], say: Callable[[str], None
         if "system check" not in note:
             msg = f"the stand-in's dry-run has no system check:\n{note[-2000:]}"
             raise RuntimeError(msg)
-        samples = interleaved(
-            lambda: run_quiet(dry, child),
-            lambda: run_quiet([*dry, *LEGACY_SKIP], child),
-            repeat,
-            warmup=1,
-        )
+
+        def against_skipped(argv: list[str], name: str, subject: str, baseline: str) -> Result:
+            """``argv`` against the same with ``--skip-system-check``, in interleaved rounds."""
+            samples = interleaved(
+                lambda: run_quiet(argv, child),
+                lambda: run_quiet([*argv, *LEGACY_SKIP], child),
+                repeat,
+                warmup=1,
+            )
+            return at_most(name, subject, baseline, samples, GOAL)
+
         results.append(
-            at_most(
+            against_skipped(
+                dry,
                 "preflight dry-run",
                 "install --dry-run (system check)",
                 "install --dry-run --skip-system-check",
-                samples,
-                GOAL,
             )
         )
         again = install_argv(host.base, links, setup.prefix)
@@ -136,19 +140,12 @@ def run(cache: Path, repeat: int, env: dict[str, str], say: Callable[[str], None
         if "already installed" not in first.stderr:
             msg = f"the kept stand-in env was not already installed:\n{first.stderr[-2000:]}"
             raise RuntimeError(msg)
-        samples = interleaved(
-            lambda: run_quiet(again, child),
-            lambda: run_quiet([*again, *LEGACY_SKIP], child),
-            repeat,
-            warmup=1,
-        )
         results.append(
-            at_most(
+            against_skipped(
+                again,
                 "preflight no-op",
                 "install, already installed (system check)",
                 "the same with --skip-system-check",
-                samples,
-                GOAL,
             )
         )
         results.append(
