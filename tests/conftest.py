@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["need_python", "site_packages"]
 
+# pytest keeps each test module's assertion-rewritten bytecode beside it, unless bytecode writing
+# is off, as PYTHONDONTWRITEBYTECODE turns it off on these machines: each worker would then rewrite
+# every module on every run. Only this process is changed; the children keep the caller's setting.
+sys.dont_write_bytecode = False
+
 # A suite started in the background of a non-interactive shell (``scripts/test &``, nohup) has
 # SIGINT ignored, and passes that on to every aimetenv it starts: those would then never see the
 # Ctrl-C the interrupt tests send. A handler, unlike SIG_IGN, is reset to the default in a child.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from aimetenv.catalog.cache import packaged_catalog
 from aimetenv.catalog.model import (
     Catalog,
     Era,
@@ -417,9 +418,8 @@ def packaged_catalog_text() -> str:
 
 
 def load_catalog(overlay: Path | None = None) -> Catalog:
-    """Load the packaged catalog, then merge the overlay file when it exists."""
-    catalog = parse_catalog(packaged_catalog_text(), "(packaged)")
-    return with_overlay(catalog, overlay)
+    """The packaged catalog (from its cache when that matches), then the overlay file merged in."""
+    return with_overlay(packaged_catalog(), overlay)
 
 
 def with_overlay(catalog: Catalog, overlay: Path | None) -> Catalog:
