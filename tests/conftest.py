@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.envs import CALLER_SETTINGS, isolated_env, need_python, site_packages
 from support.legacy import PYTHON37, LegacyRelease, build_legacy_release
-from support.shared import built_once
+from support.seeded import SEEDS
+from support.shared import built_once, run_folder
 from support.standins import GatedIndex, ModernRelease, build_modern_release
 
 if TYPE_CHECKING:
@@ -35,6 +36,12 @@ sys.dont_write_bytecode = False
 # Ctrl-C the interrupt tests send. A handler, unlike SIG_IGN, is reset to the default in a child.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded_venvs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where ``support.seeded`` keeps this run's venv templates, for the tests and their children."""
+    os.environ[SEEDS] = str(run_folder(tmp_path_factory) / "shared" / "seeds")
 
 
 @pytest.fixture(autouse=True)

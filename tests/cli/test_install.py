@@ -20,6 +20,7 @@ import pytest
 
 from support.legacy import TAG, VARIANT, LegacyRelease
 from support.releasehost import ReleaseHost
+from support.seeded import make_venv_with_pip
 from support.standins import (
     MODERN_TAG,
     GatedIndex,
@@ -355,7 +356,7 @@ def test_pillow_simd_replaces_pillow(
     index: GatedIndex, modern: ModernRelease, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True, capture_output=True)
+    make_venv_with_pip(Path(sys.executable), prefix)
     subprocess.run(
         [str(venv_python(prefix)), "-m", "pip", "install", "--no-index", str(modern.pillow)],
         check=True,

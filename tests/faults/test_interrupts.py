@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess  # noqa: TID251  # real venvs for the cases that need an existing env
 from typing import TYPE_CHECKING
 
 import pytest
@@ -38,6 +37,7 @@ from faults.helpers import (
 )
 from support.envs import need_python, site_packages
 from support.legacy import PYTHON37, TAG
+from support.seeded import make_venv_with_pip
 from support.standins import hermetic_env, modern_args, pip_list, start_aimetenv
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def premade_venv(prefix: Path) -> Path:
     """An existing Python 3.7 venv (made without aimetenv); its site-packages."""
     if not PYTHON37.exists():
         pytest.skip("Python 3.7 (pyenv) is needed for the legacy stand-in release")
-    subprocess.run([str(PYTHON37), "-m", "venv", str(prefix)], check=True, capture_output=True)
+    make_venv_with_pip(PYTHON37, prefix)
     return site_packages(prefix)
 
 
@@ -160,7 +160,7 @@ def test_sigint_during_pip_into_an_existing_env(
     index: GatedIndex, modern: ModernRelease, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "env"
-    subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
+    make_venv_with_pip(need_python("3.10"), prefix)
     index.hold(modern.torch.name)
     args = modern_args(index.url, "--venv", str(prefix))
     process = start_aimetenv(*args)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess  # noqa: TID251  # a real venv made before the install
 from typing import TYPE_CHECKING
 
 from faults.cases import case
@@ -30,6 +29,7 @@ from faults.helpers import (
 )
 from support.envs import need_python
 from support.legacy import TAG, VARIANT
+from support.seeded import make_venv_with_pip
 from support.standins import GatedIndex, hermetic_env, modern_args
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ def test_pip_fails_with_keep_failed(modern: ModernRelease, tmp_path: Path) -> No
 
 def test_pip_fails_in_an_existing_env(modern: ModernRelease, tmp_path: Path) -> None:
     prefix = tmp_path / "env"
-    subprocess.run([str(need_python("3.10")), "-m", "venv", str(prefix)], check=True)
+    make_venv_with_pip(need_python("3.10"), prefix)
     with GatedIndex(_index_without_aimet(modern, tmp_path / "partial")) as without_aimet:
         ran = run(*modern_args(without_aimet.url, "--venv", str(prefix)))
     line = check(ran, case("pip-fails-existing-env"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import subprocess  # noqa: TID251  # the test makes its venv directly
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from aimetenv.install.activity import (
 from aimetenv.runner import Command, SubprocessRunner
 from support.envs import need_python
 from support.releasehost import ReleaseHost
+from support.seeded import make_venv_with_pip
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def test_a_real_pip_install_reads_as_collecting_downloading_installing(tmp_path:
 def test_a_pip_that_prints_raw_progress_shows_the_percent_of_its_download(tmp_path: Path) -> None:
     """pip 24.1 added ``--progress-bar raw``; a venv of the pyenv Python 3.13 gets pip 24.2."""
     prefix = tmp_path / "venv"
-    subprocess.run([str(need_python("3.13")), "-m", "venv", str(prefix)], check=True)
+    make_venv_with_pip(need_python("3.13"), prefix)
     wheels = tmp_path / "wheels"
     noise = random.Random(1).randbytes(600_000)  # noqa: S311  # test data, not a secret
     build_wheel(wheels, distribution="leaf", version="1.0", tag="py3-none-any",

@@ -21,6 +21,7 @@ from aimetenv.install import offline, resolver, wheelhouse
 from aimetenv.runner import SubprocessRunner
 from support.envs import need_python
 from support.releasehost import ReleaseHost
+from support.seeded import make_venv_with_pip
 from support.wheelbuild import build_wheel
 
 if TYPE_CHECKING:
@@ -364,7 +365,7 @@ def test_pypi_wheelhouse_installs_with_no_index(tmp_path: Path, indexes: Indexes
     paths = offline.verify(tmp_path / "wh", plan)
     assert len(paths) == 4
     venv = tmp_path / "venv"
-    subprocess.run([str(need_python("3.10")), "-m", "venv", str(venv)], check=True)
+    make_venv_with_pip(need_python("3.10"), venv)
     python = venv / "bin" / "python"
     for step in offline.offline_plan(plan, tmp_path / "wh").steps:
         subprocess.run(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from support.envs import need_python, site_packages
 from support.native import SUPPORT_SONAME, build_old_libstdcxx
+from support.seeded import make_venv_with_pip
 from support.shared import built_once
 from support.wheelbuild import build_wheel
 
@@ -58,11 +59,17 @@ def session_env(factory: pytest.TempPathFactory, name: str, build: Callable[[Pat
 
 
 def make_venv(python: Path, prefix: Path, *, pip: bool = True) -> Path:
-    """``python -m venv prefix`` (``--without-pip`` when ``pip`` is false); returns the prefix."""
-    extra = [] if pip else ["--without-pip"]
-    subprocess.run(
-        [str(python), "-m", "venv", *extra, str(prefix)], check=True, capture_output=True
-    )
+    """``python -m venv prefix`` (``--without-pip`` when ``pip`` is false); returns the prefix.
+
+    With pip, a copy of the run's template (``support.seeded``)."""
+    if pip:
+        make_venv_with_pip(python, prefix)
+    else:
+        subprocess.run(
+            [str(python), "-m", "venv", "--without-pip", str(prefix)],
+            check=True,
+            capture_output=True,
+        )
     return prefix
 
 

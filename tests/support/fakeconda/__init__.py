@@ -15,7 +15,10 @@ def install_conda(root: Path) -> Path:
     (root / "conda-meta").mkdir(exist_ok=True)
     (root / "envs").mkdir(exist_ok=True)
     exe = root / "bin" / "conda"
-    exe.write_text(f"#!{sys.executable}\n" + SCRIPT.read_text(encoding="utf-8"), encoding="utf-8")
+    text = SCRIPT.read_text(encoding="utf-8").replace(
+        'TESTS = ""', f"TESTS = {str(SCRIPT.parent.parent.parent)!r}", 1
+    )
+    exe.write_text(f"#!{sys.executable}\n" + text, encoding="utf-8")
     exe.chmod(0o755)
     return exe
 

@@ -3,7 +3,8 @@
 It implements only what aimetenv calls, with real conda's syntax:
 
 - ``conda create --yes (--prefix P | --name N) python=X.Y``: a venv made with the pyenv
-  interpreter X.Y (``$PYENV_ROOT/versions/X.Y.*``), plus a ``conda-meta/`` folder so that the
+  interpreter X.Y (``$PYENV_ROOT/versions/X.Y.*``; inside the suite, a copy of one made once per
+  run, see ``support/seeded.py``), plus a ``conda-meta/`` folder so that the
   environment looks like a conda env to anything that checks;
 - ``conda env list --json``: ``{"envs": [...]}``;
 - ``conda info --json``: ``root_prefix``, ``envs_dirs``, ``envs`` (and a few fields real conda
@@ -28,6 +29,8 @@ import subprocess  # noqa: TID251  # the stand-in makes real venvs
 import sys
 from pathlib import Path
 
+#: The suite's ``tests`` folder, written in by ``install_conda``: ``support.seeded`` is there.
+TESTS = ""
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ROOT / "envs"
 VERSION = "0.0.0-stand-in"
@@ -54,6 +57,20 @@ def _pyenv_python(xy: str) -> Path | None:
     return None
 
 
+def _make_venv(python: Path, prefix: Path) -> int:
+    """``python -m venv prefix``; in the suite, a copy of one made once per run (support.seeded)."""
+    if not TESTS:
+        return subprocess.run([str(python), "-m", "venv", str(prefix)], check=False).returncode
+    sys.path.insert(0, TESTS)
+    from support.seeded import make_venv_with_pip  # noqa: PLC0415  # the path is set above
+
+    try:
+        make_venv_with_pip(python, prefix)
+    except subprocess.CalledProcessError as exc:
+        return exc.returncode
+    return 0
+
+
 def _create(args: argparse.Namespace) -> int:
     if not args.yes:
         sys.stderr.write("stand-in conda: only non-interactive use (--yes) is implemented\n")
@@ -70,9 +87,9 @@ def _create(args: argparse.Namespace) -> int:
     prefix = Path(args.prefix).absolute() if args.prefix else ENVS / args.name
     if prefix.exists():  # conda create --yes replaces an existing environment
         shutil.rmtree(prefix)
-    result = subprocess.run([str(python), "-m", "venv", str(prefix)], check=False)
-    if result.returncode != 0:
-        return result.returncode
+    made = _make_venv(python, prefix)
+    if made != 0:
+        return made
     if os.environ.get("STAND_IN_CONDA_FAIL_AFTER_CREATE"):  # a solver or link error, half-way
         sys.stderr.write("CondaError: the stand-in was told to fail after creating the prefix\n")
         return 1
