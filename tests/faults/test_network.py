@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faults.cases import case
@@ -33,8 +34,6 @@ from support.seeded import make_venv_with_pip
 from support.standins import GatedIndex, hermetic_env, modern_args
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from support.legacy import LegacyRelease
     from support.releasehost import ReleaseHost
     from support.standins import ModernRelease
@@ -234,7 +233,11 @@ def _index_without_aimet(modern: ModernRelease, folder: Path) -> Path:
 def test_pip_fails_midway(modern: ModernRelease, index: GatedIndex, tmp_path: Path) -> None:
     prefix = tmp_path / "env"
     with GatedIndex(_index_without_aimet(modern, tmp_path / "partial")) as without_aimet:
-        check(run(*modern_args(without_aimet.url, "--venv", str(prefix))), case("pip-fails-midway"))
+        ran = run(*modern_args(without_aimet.url, "--venv", str(prefix)))
+    check(ran, case("pip-fails-midway"))
+    pips = "No matching distribution found for aimet-torch==2.42.0"
+    assert pips in ran.stderr  # among pip's last lines, under the error line
+    assert pips in Path(ran.stderr.rsplit("  log: ", 1)[1].strip()).read_text()
     assert not prefix.exists()
     rerun = run(*modern_args(index.url, "--venv", str(prefix)))
     assert rerun.returncode == 0, rerun.stderr

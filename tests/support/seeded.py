@@ -38,9 +38,14 @@ def make_venv_with_pip(python: Path, prefix: Path) -> None:
     if not seeds or any(c in str(prefix.absolute()) for c in " \t'\"\\"):  # pip's quoted shebangs
         subprocess.run([str(python), "-m", "venv", str(prefix)], check=True, capture_output=True)
         return
-    template = _template(Path(seeds), python)
-    shutil.copytree(template, prefix, symlinks=True)
-    _rename(prefix, template)
+    copy_venv(_template(Path(seeds), python), prefix)
+
+
+def copy_venv(source: Path, prefix: Path) -> Path:
+    """A copy of the venv ``source`` at ``prefix``, its paths renamed as above; returns ``prefix``."""
+    shutil.copytree(source, prefix, symlinks=True)
+    _rename(prefix, source)
+    return prefix
 
 
 def _template(seeds: Path, python: Path) -> Path:
@@ -69,7 +74,8 @@ def _rename(prefix: Path, template: Path) -> None:
     for path in texts:
         data = path.read_bytes()
         renamed = data.replace(bytes(template.absolute()), bytes(prefix.absolute()))
-        renamed = renamed.replace(NAME.encode(), prefix.name.encode())
+        if template.name == NAME:
+            renamed = renamed.replace(NAME.encode(), prefix.name.encode())
         if renamed != data:
             path.write_bytes(renamed)
             changed.add(path.resolve())
@@ -91,4 +97,4 @@ def _rehash(record: Path, changed: set[Path]) -> None:
         csv.writer(handle, lineterminator=ending).writerows(rows)
 
 
-__all__ = ["SEEDS", "make_venv_with_pip"]
+__all__ = ["SEEDS", "copy_venv", "make_venv_with_pip"]

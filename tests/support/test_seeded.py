@@ -69,12 +69,3 @@ def test_a_copy_is_the_real_venv_with_its_own_paths(tmp_path: Path) -> None:
             [str(copy / pip), "--version"], check=False, capture_output=True, text=True
         )
         assert f"from {copy}/lib/python3.13/site-packages/pip" in shown.stdout, shown
-
-
-def test_a_prefix_with_a_blank_gets_a_real_venv(tmp_path: Path) -> None:
-    prefix = tmp_path / "my env"
-    make_venv_with_pip(need_python("3.13"), prefix)
-    pip = subprocess.run(
-        [str(prefix / "bin/pip"), "--version"], check=False, capture_output=True, text=True
-    )
-    assert f"from {prefix}/lib/python3.13/site-packages/pip" in pip.stdout, pip
