@@ -489,9 +489,4 @@ def test_aimetenv_timeout_becomes_pips_timeout(index: GatedIndex, tmp_path: Path
     assert pip_installs
     for argv in pip_installs:
         assert argv[argv.index("--timeout") + 1] == "30"
-
-    done = run_aimetenv(*args, env=env)  # pip takes the option as planned
-    assert done.returncode == 0, tail(done.stderr)
-    log = Path(json.loads(done.stdout)["log"]).read_text()
-    ran = [shlex.split(line[2:]) for line in log.splitlines() if line.startswith("$ ")]
-    assert ran == planned
+    # pip acting on it, for real: the fault suite's pip-index-never-answers case
