@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from support.envs import need_python
 from support.legacy import TAG, VARIANT, LegacyRelease
 from support.releasehost import ReleaseHost
 from support.seeded import make_venv_with_pip
@@ -219,6 +220,7 @@ def test_human_output_verbose_and_quiet(index: GatedIndex, tmp_path: Path) -> No
     assert "[4/6] byte-compile the installed packages" in loud.stderr
     assert "smoke test: aimet_torch imports" in loud.stderr
     assert "next: no exports are needed" in loud.stderr
+    make_venv_with_pip(need_python("3.10"), tmp_path / "b")  # an existing env: quiet all the same
     quiet = run_aimetenv(*modern_args(index.url, "--venv", str(tmp_path / "b"), "-q"))
     assert quiet.returncode == 0, quiet.stderr
     assert (quiet.stdout, quiet.stderr) == ("", "")

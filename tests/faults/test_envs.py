@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from faults.cases import case
 from faults.helpers import check, files_in, python_runs, receipt_of, run
-from support.envs import site_packages
+from support.envs import need_python, site_packages
+from support.seeded import make_venv_with_pip
 from support.standins import modern_args
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 def test_a_broken_env_is_not_already_installed(index: GatedIndex, tmp_path: Path) -> None:
     prefix = tmp_path / "env"
+    make_venv_with_pip(need_python("3.10"), prefix)  # made or found, the env is aimetenv's after
     args = modern_args(index.url, "--venv", str(prefix))
     assert run(*args).returncode == 0
     shutil.rmtree(site_packages(prefix) / "aimet_torch")
