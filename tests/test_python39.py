@@ -25,9 +25,19 @@ def py39_aimetenv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
     # uv (a dev tool here) installs aimetenv and its dependencies into the real 3.9 venv in a
     # fraction of pip's time; what is tested is aimetenv running there, not how it got there.
+    # Byte-compiled as pip would: the commands below would each compile them again otherwise.
     uv = Path(sys.executable).with_name("uv")
     subprocess.run(
-        [str(uv), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(ROOT)],
+        [
+            str(uv),
+            "pip",
+            "install",
+            "--quiet",
+            "--compile-bytecode",
+            "--python",
+            str(venv / "bin" / "python"),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
