@@ -469,6 +469,12 @@ def test_wheel_dir_is_checked_before_anything_changes(
     assert legacy_release.meta.name in refused.stderr.splitlines()[-1]
     assert not prefix.exists()
     damaged.write_bytes(original)
+    dry = run_aimetenv(*args, "--venv", str(prefix), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "GET " not in dry.stdout  # the plan says what the run does: it reads the wheelhouse
+    for wheel in legacy_release.wheels:
+        assert f"take {wheel.name} from the wheelhouse (sha256 checked" in dry.stdout
+        assert f"     read {house / wheel.name}\n" in dry.stdout
     result = run_aimetenv(*args, "--venv", str(prefix))
     assert result.returncode == 0, tail(result.stderr)
     files_recorded = receipt_of(prefix)["files"]

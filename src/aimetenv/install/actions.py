@@ -54,6 +54,8 @@ class Action:
     path: str | None = None
     condition: str | None = None
     step: Step | None = None
+    #: A ``download`` whose file comes from a wheelhouse (``--wheel-dir``): nothing is fetched.
+    wheelhouse: bool = False
 
     def display(self) -> str:
         """The command line, shell-quoted, or what is fetched where; credentials hidden."""
@@ -66,9 +68,10 @@ class Action:
 
         if self.argv:
             return " ".join(shlex.quote(a) for a in self.argv)
+        fetch = f"read {self.path}" if self.wheelhouse else f"GET {self.url} -> {self.path}"
         shown = {
             "check-url": f"HEAD {self.url}",
-            "download": f"GET {self.url} -> {self.path}",
+            "download": fetch,
             "receipt": f"write {self.path}",
             "reqs-pip": f"pip install -r each of {self.path}",
             "reqs-deb": f"dpkg-query -W -f='${{Status}}' <package> for each package in {self.path}",
