@@ -102,6 +102,22 @@ def test_legacy_actions_fetch_first_then_create_then_pip_in_plan_order() -> None
     assert actions[-1].display() == "write /r"
 
 
+def test_a_wheelhouse_download_reads_the_file_and_says_nothing_is_fetched() -> None:
+    plan = legacy_plan()
+    fetched = install_actions(plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path)
+    taken = install_actions(
+        plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path, wheelhouse=True
+    )
+    assert [a.kind for a in taken] == [a.kind for a in fetched]
+    first, file = taken[1], plan.wheels[0].filename
+    assert first.description == (
+        f"take {file} from the wheelhouse (sha256 checked against its manifest; nothing is fetched)"
+    )
+    assert first.display() == f"read {CACHE / '1.16.2.py37' / file}"
+    assert (first.url, first.path) == (fetched[1].url, fetched[1].path)
+    assert fetched[1].display().startswith(f"GET {plan.wheels[0].url} -> ")
+
+
 def test_every_pip_call_is_env_python_dash_m_pip_install_no_input_no_compile() -> None:
     for plan in (legacy_plan(), modern_plan()):
         actions = install_actions(plan, new_venv(), base_interpreter=BASE, wheel_path=wheel_path)

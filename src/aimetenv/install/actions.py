@@ -209,13 +209,15 @@ def install_actions(  # each argument is one independent input of the plan
     force: bool = False,
     pip_timeout: float | None = None,
     bundled: BundledWheels | None = None,
+    wheelhouse: bool = False,
 ) -> list[Action]:
     """Everything install does for this plan and target, in order.
 
     Release-host files are asked for and fetched first, so that a missing or damaged file stops
     the install before the environment is created or changed. ``pip_timeout``: pip's
     ``--timeout`` (see ``pip_argv``). ``bundled``: the base interpreter's ensurepip wheels, which
-    uv installs into a new venv (``create_env_actions``).
+    uv installs into a new venv (``create_env_actions``). ``wheelhouse``: ``wheel_path`` is a
+    wheelhouse (``--wheel-dir``) that hands over each file; nothing is fetched.
     """
     actions: list[Action] = []
     no_compile = compiles_after_pip(target, installer)
@@ -230,13 +232,14 @@ def install_actions(  # each argument is one independent input of the plan
                     condition="only if the file is not already downloaded",
                 )
             )
+        taken = (
+            f"take {wheel.filename} from the wheelhouse (sha256 checked against its manifest; "
+            "nothing is fetched)"
+            if wheelhouse
+            else f"download {wheel.filename} (resumable, sha256 recorded and checked)"
+        )
         actions.append(
-            Action(
-                "download",
-                f"download {wheel.filename} (resumable, sha256 recorded and checked)",
-                url=wheel.url,
-                path=str(path),
-            )
+            Action("download", taken, url=wheel.url, path=str(path), wheelhouse=wheelhouse)
         )
     if not target.exists:
         actions.extend(

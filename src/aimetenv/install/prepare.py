@@ -226,9 +226,8 @@ def prepare(  # the inputs of one decision, each injected for testing
         force=options.force,
         pip_timeout=chosen_timeout(),
         bundled=None if base is None or options.installer != "uv" else _bundled_wheels(base[2]),
+        wheelhouse=options.wheel_dir is not None,
     )
-    if options.wheel_dir is not None:
-        actions = [_from_the_wheelhouse(a) if a.kind == "download" else a for a in actions]
     return Prepared(
         plan=plan,
         target=target,
@@ -255,17 +254,6 @@ def _from_wheelhouse(plan: InstallPlan, folder: Path) -> InstallPlan:
 
     manifest = read_manifest(folder)
     return offline_plan(plan, folder, dependencies=manifest.dependencies)
-
-
-def _from_the_wheelhouse(action: Action) -> Action:
-    """A download that the wheelhouse answers: its copy, checked against the manifest."""
-    name = Path(action.path or "").name
-    return replace(
-        action,
-        description=f"take {name} from the wheelhouse (sha256 checked against its manifest; "
-        "nothing is fetched)",
-        wheelhouse=True,
-    )
 
 
 def _bundled_wheels(base: TargetFacts) -> BundledWheels | None:
