@@ -12,12 +12,12 @@ file names from where it is loaded. A prefix with blanks or quotes gets a real `
 (pip quotes such shebangs its own way). ``test_seeded.py`` holds a copy to a real venv.
 
 Without ``SEEDS`` in the environment (a script run outside the suite), it runs ``python -m
-venv`` itself. Standard library only: the conda stand-in imports it.
+venv`` itself. It needs only the standard library and ``support.wheelbuild`` (the same): the
+conda stand-in imports it.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import fcntl
 import hashlib
@@ -25,6 +25,8 @@ import os
 import shutil
 import subprocess  # noqa: TID251  # the template is a real venv
 from pathlib import Path
+
+from support.wheelbuild import record_hash
 
 #: The folder that holds the templates of this run (one per interpreter).
 SEEDS = "AIMETENV_TEST_SEEDS"
@@ -90,8 +92,7 @@ def _rehash(record: Path, changed: set[Path]) -> None:
         path = (record.parent.parent / row[0]).resolve()
         if path in changed and len(row) == 3 and row[1]:
             data = path.read_bytes()
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            row[1:] = [f"sha256={digest}", str(len(data))]
+            row[1:] = [record_hash(data), str(len(data))]
     with record.open("w", encoding="utf-8", newline="") as handle:
         ending = "\r\n" if "\r\n" in text else "\n"  # pip writes csv's default, CRLF
         csv.writer(handle, lineterminator=ending).writerows(rows)

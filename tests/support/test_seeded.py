@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import os
 import struct
 import subprocess  # noqa: TID251  # the real venv to compare with, and the copy's own pip
@@ -12,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from support.envs import need_python
 from support.seeded import SEEDS, make_venv_with_pip
+from support.wheelbuild import record_hash
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,10 +22,6 @@ def _files(prefix: Path) -> dict[str, bytes]:
         for p in sorted(prefix.rglob("*"))
         if p.is_symlink() or p.is_file()
     }
-
-
-def _b64sha256(data: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def _current(pyc: Path) -> bool:
@@ -60,7 +55,7 @@ def test_a_copy_is_the_real_venv_with_its_own_paths(tmp_path: Path) -> None:
         assert [r[0] for r in rows] == [r[0] for r in csv.reader(theirs.splitlines())]
         for name, digest, _size in (r for r in rows if r[1]):
             data = (copy / record).parent.parent.joinpath(name).read_bytes()
-            assert digest == "sha256=" + _b64sha256(data), name
+            assert digest == record_hash(data), name
     # bytecode differs in the times it was made at; the copy's is current for its own sources
     stale = [k for k in copied if k.endswith(".pyc") and not _current(copy / k)]
     assert stale == []

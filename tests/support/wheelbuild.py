@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def _record_hash(data: bytes) -> str:
+def record_hash(data: bytes) -> str:
+    """A RECORD line's hash field: ``sha256=`` and the urlsafe base64 digest, unpadded."""
     digest = hashlib.sha256(data).digest()
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -57,7 +58,7 @@ def build_wheel(  # a wheel has this many independent parts
     contents = dict(files)
     contents[f"{dist_info}/METADATA"] = metadata
     contents[f"{dist_info}/WHEEL"] = wheel_meta
-    record_lines = [f"{name},{_record_hash(data)},{len(data)}" for name, data in contents.items()]
+    record_lines = [f"{name},{record_hash(data)},{len(data)}" for name, data in contents.items()]
     record_lines.append(f"{dist_info}/RECORD,,")
     contents[f"{dist_info}/RECORD"] = ("\n".join(record_lines) + "\n").encode()
     path = folder / f"{distribution}-{version}-{tag}.whl"
@@ -71,4 +72,4 @@ def build_wheel(  # a wheel has this many independent parts
     return path
 
 
-__all__ = ["build_wheel"]
+__all__ = ["build_wheel", "record_hash"]
